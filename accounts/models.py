@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Department(models.Model):
+    """A customer group: the part of the organisation a person belongs to."""
+
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def visible_to(self, user: User) -> UserQuerySet:
+        """People a user may look up: end users see only themselves, staff see everyone."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff_member:
+            return self.all()
+        return self.filter(pk=user.pk)
+
+    def staff(self) -> UserQuerySet:
+        return self.filter(role__in=User.STAFF_ROLES, is_active=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
+
+    def create_user(
+        self, email: str, password: str | None = None, **fields: object
+    ) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **fields: object
+    ) -> User:
+        fields.setdefault("role", User.Role.ADMIN)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        END_USER = "end_user", "End user"
+        AGENT = "agent", "Agent"
+        MANAGER = "manager", "Manager"
+        ADMIN = "admin", "Admin"
+
+    STAFF_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.END_USER)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_staff(self) -> bool:
+        """Only admins reach the Django admin."""
+        return self.is_active and (self.role == self.Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Agents, managers and admins: the people who work tickets."""
+        return self.role in self.STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        if self.is_active and self.is_admin:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.is_admin:
+            return True
+        return super().has_module_perms(app_label)
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def visible_to(self, user: User) -> TeamQuerySet:
+        """Staff see every team (to hand tickets over); end users see none."""
+        if user.is_authenticated and user.is_active and user.is_staff_member:
+            return self.all()
+        return self.none()
+
+    def of(self, user: User) -> TeamQuerySet:
+        """Teams a person belongs to, or leads."""
+        return self.filter(Q(members=user) | Q(lead=user)).distinct()
+
+
+class Team(models.Model):
+    """An assignment group: the agents who work one part of the catalogue."""
+
+    class Tier(models.IntegerChoices):
+        TIER_1 = 1, "Tier 1"
+        TIER_2 = 2, "Tier 2"
+        TIER_3 = 3, "Tier 3"
+
+    name = models.CharField(max_length=120, unique=True)
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
+    lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+    )
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tier", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NotificationKind(models.TextChoices):
+    """Every kind of message Servicedesk sends to a person; each can be switched off."""
+
+    TICKET_RECEIVED = "ticket_received", "We received your ticket"
+    TICKET_IN_QUEUE = "ticket_in_queue", "New ticket in my team's queue"
+    TICKET_ASSIGNED = "ticket_assigned", "A ticket was assigned to me"
+    PUBLIC_REPLY = "public_reply", "A new reply on a ticket"
+    TICKET_RESOLVED = "ticket_resolved", "My ticket was resolved"
+    TICKET_REOPENED = "ticket_reopened", "A ticket I work on was reopened"
+
+
+class NotificationPreference(models.Model):
+    """An opt-out: a row with enabled=False silences one kind of message for one person."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="unique_preference_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"

@@ -1,0 +1,42 @@
+"""The managers' pages. The overview shows the backlog of the teams a manager sees."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from tickets.models import Priority, Ticket
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    if not (request.user.is_manager or request.user.is_admin):
+        raise Http404
+    visible = Ticket.objects.visible_to(request.user)
+    week_ago = timezone.now() - timedelta(days=7)
+    by_team = (
+        visible.open().values("team__name")
+        .annotate(
+            total=Count("pk"),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+            pending=Count("pk", filter=Q(status=Ticket.Status.PENDING)),
+            **{f"p{p}": Count("pk", filter=Q(priority=p)) for p in Priority.values},
+        )
+        .order_by("team__name")
+    )  # fmt: skip
+    flow = visible.aggregate(
+        created=Count("pk", filter=Q(created_at__gte=week_ago)),
+        resolved=Count("pk", filter=Q(resolved_at__gte=week_ago)),
+    )
+    context = {
+        "nav": "dashboards",
+        "by_team": by_team,
+        "flow": flow,
+        "priorities": Priority.values,
+    }
+    return render(request, "dashboards/overview.html", context)

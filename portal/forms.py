@@ -1,0 +1,85 @@
+from django import forms
+
+from tickets.forms import MultipleFileField
+from tickets.models import Level, Service, Ticket
+
+
+class TicketForm(forms.Form):
+    category = forms.ChoiceField(
+        label="What do you need?",
+        choices=[
+            (Ticket.Category.INCIDENT, "Something is broken or not working"),
+            (Ticket.Category.REQUEST, "I need something: access, equipment, a change"),
+        ],
+        initial=Ticket.Category.INCIDENT,
+        widget=forms.RadioSelect,
+    )
+    service = forms.ModelChoiceField(
+        label="Which service is it about?",
+        queryset=Service.objects.none(),
+        empty_label="Choose a service",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    subject = forms.CharField(
+        label="Summary",
+        max_length=200,
+        help_text="One line, e.g. “Can't connect to VPN from home”.",
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    description = forms.CharField(
+        label="Details",
+        max_length=20000,
+        help_text="What happened, what you expected, and any error message you saw.",
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 6}),
+    )
+    impact = forms.ChoiceField(
+        label="How many people are affected?",
+        choices=[
+            (Level.LOW, "Just me"),
+            (Level.MEDIUM, "My team or several people"),
+            (Level.HIGH, "A whole department or everyone"),
+        ],
+        initial=Level.LOW,
+        widget=forms.RadioSelect,
+    )
+    urgency = forms.ChoiceField(
+        label="How soon do you need it?",
+        choices=[
+            (Level.LOW, "Within a few days is fine"),
+            (Level.MEDIUM, "Today: it is slowing my work down"),
+            (Level.HIGH, "Now: I can't work"),
+        ],
+        initial=Level.LOW,
+        widget=forms.RadioSelect,
+    )
+    files = MultipleFileField(
+        label="Attachments", help_text="Screenshots or files, up to 5, 10 MB each."
+    )
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, services: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+        for name in ("category", "impact", "urgency"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+    )
+    files = MultipleFileField(label="Attachments")
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="What is still not working?",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search", max_length=200, required=False)

@@ -1,0 +1,205 @@
+"""The end user's pages: home, getting help, and following their own tickets."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from tickets import services
+from tickets.forms import add_service_error
+from tickets.models import Attachment, Comment, Service, Ticket
+
+from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
+
+
+def my_tickets(user: User):  # type: ignore[no-untyped-def]
+    """The portal shows people the tickets they asked for, whatever their role."""
+    return Ticket.objects.visible_to(user).filter(requester=user)
+
+
+def get_my_ticket(request: HttpRequest, pk: int) -> Ticket:
+    return get_object_or_404(
+        my_tickets(request.user).select_related("service", "assignee"), pk=pk
+    )
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    open_tickets = (
+        my_tickets(request.user)
+        .open()
+        .select_related("service")
+        .order_by("-updated_at")
+    )
+    context = {
+        "nav": "portal",
+        "open_tickets": open_tickets[:10],
+        "search_form": SearchForm(),
+    }
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    tickets = (
+        my_tickets(request.user).search(query).select_related("service")[:10]
+        if query
+        else []
+    )
+    context = {"nav": "portal", "search_form": form, "query": query, "tickets": tickets}
+    return render(request, "portal/search.html", context)
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    tickets = my_tickets(request.user).select_related("service").order_by("-updated_at")
+    if show == "open":
+        tickets = tickets.open()
+    elif show == "closed":
+        tickets = tickets.exclude(status__in=Ticket.OPEN_STATUSES)
+    page = Paginator(tickets, 20).get_page(request.GET.get("page"))
+    context = {
+        "nav": "my-tickets",
+        "page_obj": page,
+        "show": show,
+        "query_string": f"show={show}",
+    }
+    return render(request, "portal/ticket_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_create(request: HttpRequest) -> HttpResponse:
+    catalogue = Service.objects.visible_to(request.user).active()
+    form = TicketForm(request.POST or None, request.FILES or None, services=catalogue,
+                      initial={"submission_token": uuid.uuid4(), "category": request.GET.get("category", "incident")})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.create_ticket(
+                requester=request.user, by=request.user, service=data["service"],
+                subject=data["subject"], description=data["description"],
+                category=data["category"], impact=data["impact"], urgency=data["urgency"],
+                files=data["files"], submission_token=data["submission_token"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Thanks, we have your ticket {ticket.number}. We'll email you as it moves.",
+            )
+            return redirect(ticket)
+    return render(
+        request, "portal/ticket_create.html", {"nav": "new-ticket", "form": form}
+    )
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_my_ticket(request, pk)
+    return render(
+        request, "portal/ticket_detail.html", _detail_context(request, ticket)
+    )
+
+
+def _detail_context(
+    request: HttpRequest, ticket: Ticket, **forms: object
+) -> dict[str, object]:
+    comments = (
+        Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
+        .select_related("author").prefetch_related("attachments")
+    )  # fmt: skip
+    attachments = Attachment.objects.visible_to(request.user).filter(
+        ticket=ticket, comment=None
+    )
+    return {
+        "nav": "my-tickets",
+        "ticket": ticket,
+        "comments": comments,
+        "attachments": attachments,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+    }
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_my_ticket(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_comment(
+                ticket,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Your reply was sent.")
+            return redirect(ticket)
+    context = _detail_context(request, ticket, reply_form=form)
+    return render(request, "portal/ticket_detail.html", context)
+
+
+@login_required
+@require_POST
+def ticket_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_my_ticket(request, pk)
+    try:
+        services.confirm_resolution(ticket, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Thanks for confirming. The ticket is closed.")
+    return redirect(ticket)
+
+
+@login_required
+@require_POST
+def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_my_ticket(request, pk)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reopen_ticket(
+                ticket, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, "The ticket is open again; the team has been told."
+            )
+            return redirect(ticket)
+    context = _detail_context(request, ticket, reopen_form=form)
+    return render(request, "portal/ticket_detail.html", context)
+
+
+@login_required
+@require_POST
+def ticket_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_my_ticket(request, pk)
+    try:
+        services.cancel_ticket(ticket, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The ticket is withdrawn. Log a new one any time.")
+    return redirect(ticket)

@@ -1,0 +1,108 @@
+"""Development only: read the emails the file backend wrote, so links can be clicked."""
+
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+from csp.decorators import csp_replace
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+app_name = "devmail"
+
+
+def _mail_dir() -> Path:
+    return Path(settings.EMAIL_FILE_PATH)
+
+
+def _messages() -> list[Path]:
+    folder = _mail_dir()
+    if not folder.exists():
+        return []
+    return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _parse(path: Path) -> list[object]:
+    """The file backend appends messages separated by a line of dashes."""
+    raw = path.read_bytes()
+    chunks = [c.strip(b"\n") for c in raw.split(b"\n" + b"-" * 79 + b"\n") if c.strip()]
+    return [BytesParser(policy=policy.default).parsebytes(chunk) for chunk in chunks]
+
+
+def _guard(request: HttpRequest) -> None:
+    if not settings.DEV_MAIL_PAGE:
+        raise Http404
+
+
+@login_required
+@require_GET
+def mail_list(request: HttpRequest) -> HttpResponse:
+    _guard(request)
+    items = []
+    for mail_file in _messages()[:200]:
+        for msg_index, msg in enumerate(_parse(mail_file)):
+            items.append(
+                {
+                    "name": mail_file.stem,
+                    "index": msg_index,
+                    "subject": msg["Subject"],
+                    "to": msg["To"],
+                    "date": msg["Date"],
+                }
+            )
+    return render(request, "devmail/list.html", {"items": items})
+
+
+def _load(name: str, index: int):  # type: ignore[no-untyped-def]
+    path = _mail_dir() / f"{name}.log"
+    if "/" in name or ".." in name or not path.exists():
+        raise Http404
+    messages = _parse(path)
+    if index >= len(messages):
+        raise Http404
+    return messages[index]
+
+
+@login_required
+@require_GET
+def mail_detail(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    _guard(request)
+    msg = _load(name, index)
+    text = msg.get_body(preferencelist=("plain",))
+    headers = {key: msg[key] for key in ("Subject", "From", "To", "Date", "Message-ID")}
+    context = {
+        "headers": headers,
+        "name": name,
+        "index": index,
+        "text": text.get_content() if text else "",
+    }
+    return render(request, "devmail/detail.html", context)
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+@csp_replace(
+    {
+        "frame-ancestors": ["'self'"],
+        "style-src": ["'unsafe-inline'"],
+        "sandbox": ["allow-popups", "allow-top-navigation-by-user-activation"],
+    }
+)
+def mail_html(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    """The HTML part on its own, framed by the detail page with scripts disabled."""
+    _guard(request)
+    html = _load(name, index).get_body(preferencelist=("html",))
+    return HttpResponse(html.get_content() if html else "<p>No HTML part.</p>")
+
+
+urlpatterns = [
+    path("", mail_list, name="list"),
+    path("<str:name>/<int:index>/", mail_detail, name="detail"),
+    path("<str:name>/<int:index>/html/", mail_html, name="html"),
+]

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularAPIView
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to where they work: agents to their queues, others to the portal."""
+    return redirect(
+        "workspace:queue" if request.user.is_staff_member else "portal:home"
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "Servicedesk administration"
+admin.site.site_title = "Servicedesk admin"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz/", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("portal/", include("portal.urls")),
+    path("workspace/", include("workspace.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("api/", include("servicedesk.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEV_MAIL_PAGE:
+    urlpatterns.append(path("dev/mail/", include("servicedesk.devmail")))

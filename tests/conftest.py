@@ -1,0 +1,126 @@
+"""Personas shared by every test, named for their role.
+
+Ella asks for help; Oscar is another requester; Sam is an agent in the Service Desk
+team, Dana an agent in another team; Maria manages the Service Desk; Ada is an admin.
+"""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from accounts.models import Team, User
+from tests.factories import ServiceFactory, TeamFactory, TicketFactory, UserFactory
+from tickets.models import Service
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the
+# browser tests make between page actions are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "http://servicedesk.test"
+
+
+@pytest.fixture
+def service_desk(db) -> Team:  # type: ignore[no-untyped-def]
+    return TeamFactory(name="Service Desk")
+
+
+@pytest.fixture
+def agent(service_desk: Team) -> User:
+    user = UserFactory(
+        full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT
+    )
+    service_desk.members.add(user)
+    return user
+
+
+@pytest.fixture
+def second_agent(service_desk: Team) -> User:
+    user = UserFactory(
+        full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT
+    )
+    service_desk.members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_agent(db) -> User:  # type: ignore[no-untyped-def]
+    """An agent of another team, who must not see the Service Desk's tickets."""
+    user = UserFactory(
+        full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT
+    )
+    TeamFactory(name="Network").members.add(user)
+    return user
+
+
+@pytest.fixture
+def manager(service_desk: Team) -> User:
+    user = UserFactory(
+        full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER
+    )
+    service_desk.lead = user
+    service_desk.save(update_fields=["lead"])
+    return user
+
+
+@pytest.fixture
+def admin_user(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(
+        full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN
+    )
+
+
+@pytest.fixture
+def requester(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(full_name="Ella Morgan", email="ella@example.com")
+
+
+@pytest.fixture
+def other_requester(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(full_name="Oscar Dubois", email="oscar@example.com")
+
+
+@pytest.fixture
+def service(service_desk: Team) -> Service:
+    return ServiceFactory(name="Email & Calendar", owner_team=service_desk)
+
+
+@pytest.fixture
+def ticket(requester: User, service: Service):  # type: ignore[no-untyped-def]
+    return TicketFactory(
+        requester=requester,
+        service=service,
+        subject="Outlook keeps asking for my password",
+    )
+
+
+@pytest.fixture
+def client_as() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,66 @@
+"""The tickets API: the same services and the same scoping as the HTML pages."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import services
+from .models import Level, Service, Ticket
+
+
+class TicketOutput(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    service = serializers.StringRelatedField()
+    team = serializers.StringRelatedField()
+    assignee = serializers.StringRelatedField()
+    requester = serializers.StringRelatedField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "number", "subject", "description", "status", "priority", "category",
+            "impact", "urgency", "service", "team", "assignee", "requester",
+            "created_at", "updated_at", "first_responded_at", "resolved_at", "closed_at", "version",
+        ]  # fmt: skip
+
+
+class TicketInput(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.active())
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    category = serializers.ChoiceField(
+        choices=Ticket.Category.choices, default=Ticket.Category.INCIDENT
+    )
+    impact = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
+    urgency = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
+
+
+@extend_schema(request=TicketInput, responses=TicketOutput(many=True))
+@api_view(["GET", "POST"])
+def ticket_list(request: Request) -> Response:
+    if request.method == "POST":
+        data = TicketInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.create_ticket(
+            requester=request.user, by=request.user, **data.validated_data
+        )
+        return Response(TicketOutput(ticket).data, status=status.HTTP_201_CREATED)
+    tickets = Ticket.objects.visible_to(request.user).select_related(
+        "service", "team", "assignee", "requester"
+    )
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(tickets.order_by("-created_at"), request)
+    return paginator.get_paginated_response(TicketOutput(page, many=True).data)
+
+
+@extend_schema(responses=TicketOutput)
+@api_view(["GET"])
+def ticket_detail(request: Request, pk: int) -> Response:
+    tickets = Ticket.objects.visible_to(request.user).select_related(
+        "service", "team", "assignee", "requester"
+    )
+    return Response(TicketOutput(get_object_or_404(tickets, pk=pk)).data)

@@ -1,0 +1,299 @@
+"""Load a small, realistic organisation so every page has something to show."""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Department, Team, User
+from tickets.models import Comment, Level, Service, Ticket, TicketEvent, priority_for
+
+DEMO_PASSWORD = "servicedesk-demo"
+DEMO_LOGINS = [
+    ("End user", "ella.morgan@example.com"),
+    ("Agent", "sam.patel@example.com"),
+    ("Manager", "maria.jones@example.com"),
+    ("Admin", "admin@example.com"),
+]
+
+DEPARTMENTS = [
+    "Finance",
+    "People & HR",
+    "Sales",
+    "Marketing",
+    "Engineering",
+    "Operations",
+    "Legal",
+]
+
+# name, tier, lead, members
+TEAMS = [
+    ("Service Desk", 1, "Maria Jones", ["Sam Patel", "Chloe Martin", "Daniel Okafor"]),
+    ("Desktop & Devices", 2, "Maria Jones", ["Lucas Meyer", "Sam Patel"]),
+    ("Network & Infrastructure", 2, "Henrik Larsen", ["Ana Sousa", "Lucas Meyer"]),
+    ("Business Applications", 2, "Henrik Larsen", ["Priya Nair", "Tom Becker"]),
+    ("Security & Identity", 3, "Henrik Larsen", ["Yuki Tanaka", "Priya Nair"]),
+]
+
+# name, owner team, description
+SERVICES = [
+    (
+        "Email & Calendar",
+        "Service Desk",
+        "Mailboxes, shared calendars, distribution lists.",
+    ),
+    (
+        "Laptops & Desktops",
+        "Desktop & Devices",
+        "Company computers, docking stations, monitors.",
+    ),
+    ("Printing", "Desktop & Devices", "Office printers and scanners."),
+    (
+        "VPN & Remote Access",
+        "Network & Infrastructure",
+        "Working from home and travelling.",
+    ),
+    (
+        "Wi-Fi & Office Network",
+        "Network & Infrastructure",
+        "Wireless and wired networks in the offices.",
+    ),
+    (
+        "Accounts & Passwords",
+        "Security & Identity",
+        "Logins, password resets, multi-factor authentication.",
+    ),
+    (
+        "Access Requests",
+        "Security & Identity",
+        "Access to systems, shared drives and groups.",
+    ),
+    (
+        "ERP (Finance)",
+        "Business Applications",
+        "Invoices, purchase orders, financial reporting.",
+    ),
+    (
+        "CRM (Sales)",
+        "Business Applications",
+        "Accounts, opportunities and pipeline reports.",
+    ),
+    (
+        "Phones & Mobile",
+        "Service Desk",
+        "Desk phones, mobile phones and conference rooms.",
+    ),
+    ("File Sharing", "Service Desk", "Shared drives and document collaboration."),
+]
+
+END_USERS = [
+    ("Ella Morgan", "Finance", "Accountant"), ("Oliver Grant", "Finance", "Controller"),
+    ("Mia Schneider", "People & HR", "HR Partner"), ("Noah Williams", "Sales", "Account Executive"),
+    ("Sofia Rossi", "Sales", "Sales Manager"), ("Liam O'Brien", "Marketing", "Content Lead"),
+    ("Isla Fraser", "Marketing", "Designer"), ("Ethan Clarke", "Engineering", "Software Engineer"),
+    ("Zara Ahmed", "Engineering", "Engineering Manager"), ("Jack Wilson", "Operations", "Logistics Planner"),
+    ("Grace Kim", "Operations", "Office Manager"), ("Leo Novak", "Legal", "Counsel"),
+    ("Amelia Brown", "Sales", "Sales Assistant"), ("Harry Evans", "Engineering", "QA Engineer"),
+    ("Freya Lund", "People & HR", "Recruiter"), ("Oscar Dubois", "Finance", "Payroll Specialist"),
+    ("Ava Thompson", "Marketing", "Events Coordinator"), ("Max Hoffmann", "Operations", "Facilities"),
+]  # fmt: skip
+
+STAFF = {
+    "Sam Patel": User.Role.AGENT, "Chloe Martin": User.Role.AGENT, "Daniel Okafor": User.Role.AGENT,
+    "Lucas Meyer": User.Role.AGENT, "Ana Sousa": User.Role.AGENT, "Priya Nair": User.Role.AGENT,
+    "Tom Becker": User.Role.AGENT, "Yuki Tanaka": User.Role.AGENT,
+    "Maria Jones": User.Role.MANAGER, "Henrik Larsen": User.Role.MANAGER,
+}  # fmt: skip
+
+SUBJECTS = {
+    "Email & Calendar": ["Outlook keeps asking for my password", "Can't see the shared Finance calendar", "Emails to a customer bounce", "Need a distribution list for the project"],
+    "Laptops & Desktops": ["Laptop very slow since the update", "Second monitor not detected", "Laptop battery drains in an hour", "Request a new laptop for a new starter"],
+    "Printing": ["Printer on floor 2 jams on every job", "Can't find the colour printer", "Scanner doesn't send to email"],
+    "VPN & Remote Access": ["VPN disconnects every few minutes", "Can't connect to VPN from the hotel", "VPN access for a contractor"],
+    "Wi-Fi & Office Network": ["No Wi-Fi in meeting room Atlas", "Network port dead at desk 4.12", "Guest Wi-Fi for a visitor event"],
+    "Accounts & Passwords": ["Locked out after password change", "MFA app on my new phone", "Password reset for shared account"],
+    "Access Requests": ["Access to the Legal shared drive", "Add me to the Sales reporting group", "Admin rights to install software"],
+    "ERP (Finance)": ["Invoice approval stuck in workflow", "ERP report shows wrong totals", "Can't post journal entries"],
+    "CRM (Sales)": ["Pipeline report is empty", "Can't merge duplicate accounts", "CRM licence for a new account executive"],
+    "Phones & Mobile": ["Conference room phone has no dial tone", "New mobile phone for the field team", "Voicemail PIN reset"],
+    "File Sharing": ["File locked by a user who left", "Restore a deleted folder", "Shared drive is full"],
+}  # fmt: skip
+
+REPLIES = [
+    "Thanks for reporting this. I'm looking into it now.",
+    "Could you send a screenshot of the error message, please?",
+    "I've applied a fix on our side. Could you try again and let me know?",
+    "We've ordered the part; it should arrive in two working days.",
+    "This is done. Please check and confirm it works for you.",
+]
+REQUESTER_REPLIES = [
+    "Here is the screenshot you asked for.",
+    "Tried again, still the same.",
+    "It works now, thank you!",
+]
+NOTES = [
+    "Same issue as last week on this floor; check the switch.",
+    "Escalating to tier 2 if the reset does not help.",
+]
+
+# status, share of tickets
+STATUS_MIX = [
+    (Ticket.Status.NEW, 0.10), (Ticket.Status.OPEN, 0.18), (Ticket.Status.PENDING, 0.08),
+    (Ticket.Status.RESOLVED, 0.10), (Ticket.Status.CLOSED, 0.48), (Ticket.Status.CANCELLED, 0.06),
+]  # fmt: skip
+
+
+def email_for(name: str) -> str:
+    return name.lower().replace("'", "").replace(" ", ".") + "@example.com"
+
+
+class Command(BaseCommand):
+    help = "Load demo data: departments, teams, services, people and a few hundred tickets."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=320)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: object, tickets: int, seed: int, **options: object) -> None:
+        if User.objects.filter(email="admin@example.com").exists():
+            self.stdout.write("  Demo data is already loaded.")
+        else:
+            with transaction.atomic():
+                self.seed(random.Random(seed), tickets)
+            self.stdout.write(f"  Loaded demo data with {tickets} tickets.")
+        self.stdout.write(f"  Demo logins (password: {DEMO_PASSWORD})")
+        for role, email in DEMO_LOGINS:
+            self.stdout.write(f"    {role:<9} {email}")
+
+    def seed(self, rng: random.Random, count: int) -> None:
+        # Hash the shared demo password once; hashing it per person takes seconds.
+        password = make_password(DEMO_PASSWORD)
+        departments = {
+            name: Department.objects.create(name=name) for name in DEPARTMENTS
+        }
+        people: dict[str, User] = {}
+        for name, department, title in END_USERS:
+            people[name] = User.objects.create(
+                email=email_for(name), password=password, full_name=name, job_title=title,
+                department=departments[department],
+            )  # fmt: skip
+        for name, role in STAFF.items():
+            people[name] = User.objects.create(
+                email=email_for(name), password=password, full_name=name, role=role,
+                department=departments["Operations"], job_title=role.label,
+            )  # fmt: skip
+        User.objects.create(
+            email="admin@example.com", password=password, full_name="Ada Admin",
+            role=User.Role.ADMIN, is_superuser=True,
+        )  # fmt: skip
+
+        teams = {}
+        for name, tier, lead, members in TEAMS:
+            team = Team.objects.create(name=name, tier=tier, lead=people[lead])
+            team.members.set([people[m] for m in members] + [people[lead]])
+            teams[name] = team
+        services = {
+            name: Service.objects.create(
+                name=name, owner_team=teams[owner], description=description
+            )
+            for name, owner, description in SERVICES
+        }
+        requesters = [people[name] for name, _, _ in END_USERS]
+        self.seed_tickets(rng, count, services, requesters)
+
+    def seed_tickets(
+        self,
+        rng: random.Random,
+        count: int,
+        services: dict[str, Service],
+        requesters: list[User],
+    ) -> None:
+        now = timezone.now()
+        statuses = [s for s, _ in STATUS_MIX]
+        weights = [w for _, w in STATUS_MIX]
+        members_by_team = {
+            team.pk: list(team.members.all())
+            for team in Team.objects.prefetch_related("members")
+        }
+        levels = [Level.LOW, Level.LOW, Level.MEDIUM, Level.HIGH]
+        ella = requesters[0]
+        for index in range(count):
+            service = rng.choice(list(services.values()))
+            status = rng.choices(statuses, weights)[0]
+            # Ella, the demo end user, gets one ticket in every state first, then a share of the rest.
+            requester = (
+                ella
+                if index < len(statuses) or index % 9 == 0
+                else rng.choice(requesters)
+            )
+            if index < len(statuses):
+                status = statuses[index]
+            open_recently = status in Ticket.OPEN_STATUSES
+            created = now - timedelta(
+                minutes=rng.randint(20, 60 * 24 * (10 if open_recently else 90))
+            )
+            impact, urgency = rng.choice(levels), rng.choice(levels)
+            team_members = members_by_team[service.owner_team_id]
+            assignee = None if status == Ticket.Status.NEW else rng.choice(team_members)
+            ticket = Ticket.objects.create(
+                subject=rng.choice(SUBJECTS[service.name]),
+                description="Hello,\n\n" + rng.choice(SUBJECTS[service.name]) + ". It started this morning and I have tried restarting.\n\nThanks",
+                requester=requester, service=service, team=service.owner_team, assignee=assignee,
+                category=Ticket.Category.REQUEST if "Request" in service.name or rng.random() < 0.25 else Ticket.Category.INCIDENT,
+                impact=impact, urgency=urgency, priority=priority_for(impact, urgency),
+                status=status, created_at=created, updated_at=created,
+            )  # fmt: skip
+            events = [TicketEvent(ticket=ticket, actor=requester, kind=TicketEvent.Kind.CREATED,
+                                  after={"status": "new"}, created_at=created)]  # fmt: skip
+            moment = created
+            if assignee:
+                moment += timedelta(minutes=rng.randint(5, 240))
+                events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.TAKEN,
+                                          after={"assignee": str(assignee)}, created_at=moment))  # fmt: skip
+                moment += timedelta(minutes=rng.randint(5, 120))
+                Comment.objects.create(
+                    ticket=ticket,
+                    author=assignee,
+                    body=rng.choice(REPLIES[:3]),
+                    created_at=moment,
+                )
+                ticket.first_responded_at = moment
+                if rng.random() < 0.3:
+                    moment += timedelta(minutes=rng.randint(5, 60))
+                    Comment.objects.create(
+                        ticket=ticket,
+                        author=assignee,
+                        body=rng.choice(NOTES),
+                        is_internal=True,
+                        created_at=moment,
+                    )
+                if rng.random() < 0.5:
+                    moment += timedelta(minutes=rng.randint(30, 600))
+                    Comment.objects.create(
+                        ticket=ticket,
+                        author=requester,
+                        body=rng.choice(REQUESTER_REPLIES),
+                        created_at=moment,
+                    )
+            if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+                moment += timedelta(hours=rng.randint(1, 48))
+                ticket.resolved_at = moment
+                events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.STATUS_CHANGED,
+                                          before={"status": "open"}, after={"status": "resolved"}, created_at=moment))  # fmt: skip
+            if status == Ticket.Status.CLOSED:
+                moment += timedelta(hours=rng.randint(1, 72))
+                ticket.closed_at = moment
+            moment = min(moment, now)
+            ticket.updated_at = moment
+            ticket.save(
+                update_fields=[
+                    "first_responded_at",
+                    "resolved_at",
+                    "closed_at",
+                    "updated_at",
+                ]
+            )
+            TicketEvent.objects.bulk_create(events)

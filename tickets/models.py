@@ -1,0 +1,418 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import NotificationKind, Team, User
+
+
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def active(self) -> ServiceQuerySet:
+        return self.filter(is_active=True)
+
+    def visible_to(self, user: User) -> ServiceQuerySet:
+        """End users pick from the active catalogue; staff also see retired services."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.all() if user.is_staff_member else self.active()
+
+
+class Service(models.Model):
+    """An entry in the IT services catalogue, owned by one team."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    owner_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="services"
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Level(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, "P1 Critical"
+    P2 = 2, "P2 High"
+    P3 = 3, "P3 Moderate"
+    P4 = 4, "P4 Low"
+    P5 = 5, "P5 Planning"
+
+
+# ITIL impact x urgency matrix.
+PRIORITY_MATRIX: dict[tuple[str, str], int] = {
+    (Level.HIGH, Level.HIGH): Priority.P1,
+    (Level.HIGH, Level.MEDIUM): Priority.P2,
+    (Level.MEDIUM, Level.HIGH): Priority.P2,
+    (Level.HIGH, Level.LOW): Priority.P3,
+    (Level.MEDIUM, Level.MEDIUM): Priority.P3,
+    (Level.LOW, Level.HIGH): Priority.P3,
+    (Level.MEDIUM, Level.LOW): Priority.P4,
+    (Level.LOW, Level.MEDIUM): Priority.P4,
+    (Level.LOW, Level.LOW): Priority.P5,
+}
+
+
+def priority_for(impact: str, urgency: str) -> int:
+    return PRIORITY_MATRIX[(Level(impact), Level(urgency))]
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, user: User) -> TicketQuerySet:
+        """The only road to tickets.
+
+        End users see the tickets they requested; agents their teams' tickets and
+        tickets assigned to them; managers the same for the teams they belong to or
+        lead; admins everything.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_staff_member:
+            team_ids = list(Team.objects.of(user).values_list("pk", flat=True))
+            return self.filter(Q(team_id__in=team_ids) | Q(assignee=user))
+        return self.filter(requester=user)
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
+
+    def in_queue(self, name: str, user: User) -> TicketQuerySet:
+        """The agent workspace's queues, on top of what the user may see."""
+        if name == "mine":
+            return self.filter(assignee=user)
+        if name in ("unassigned", "team"):
+            team_ids = Team.objects.of(user).values("pk")
+            qs = self.filter(team_id__in=team_ids)
+            return qs.filter(assignee__isnull=True) if name == "unassigned" else qs
+        return self
+
+    def search(self, text: str) -> TicketQuerySet:
+        """Match a ticket number (INC-000123, 123) or every word in the subject."""
+        text = text.strip()
+        number = Ticket.parse_number(text)
+        if number is not None:
+            return self.filter(pk=number)
+        query = Q()
+        for word in text.split()[:8]:
+            query &= Q(subject__icontains=word)
+        return self.filter(query)
+
+
+class Ticket(models.Model):
+    class Category(models.TextChoices):
+        INCIDENT = "incident", "Incident"
+        REQUEST = "request", "Service request"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "In progress"
+        PENDING = "pending", "Waiting on requester"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+    FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
+    NUMBER_PREFIX = {Category.INCIDENT: "INC", Category.REQUEST: "REQ"}
+
+    subject = models.CharField(max_length=200)
+    description = models.TextField()
+    requester = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="tickets"
+    )
+    category = models.CharField(
+        max_length=16, choices=Category.choices, default=Category.INCIDENT
+    )
+    impact = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
+    urgency = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.P5
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    # Guards against a double submit: the portal form carries a one-time token.
+    submission_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["team", "status", "priority"], name="ticket_team_status_prio"
+            ),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(
+                fields=["requester", "-created_at"], name="ticket_requester_created"
+            ),
+            models.Index(
+                fields=["status", "-updated_at"], name="ticket_status_updated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:ticket-detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"{self.NUMBER_PREFIX.get(self.category, 'INC')}-{self.pk:06d}"
+
+    @staticmethod
+    def parse_number(text: str) -> int | None:
+        """Read INC-000123, REQ-123, #123 or 123 as a ticket id."""
+        cleaned = text.strip().upper().lstrip("#")
+        for prefix in ("INC-", "REQ-", "INC", "REQ"):
+            if cleaned.startswith(prefix):
+                cleaned = cleaned[len(prefix) :]
+                break
+        return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 12 else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+    def get_workspace_url(self) -> str:
+        return reverse("workspace:ticket-detail", args=[self.pk])
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def visible_to(self, user: User) -> CommentQuerySet:
+        """Comments on tickets the user may see; end users never see internal notes."""
+        qs = self.filter(ticket__in=Ticket.objects.visible_to(user))
+        if not user.is_authenticated or not user.is_staff_member:
+            qs = qs.filter(is_internal=False)
+        return qs
+
+    def public(self) -> CommentQuerySet:
+        return self.filter(is_internal=False)
+
+
+class Comment(models.Model):
+    """A public reply or an internal note on a ticket."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="comments")
+    body = models.TextField()
+    is_internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Note' if self.is_internal else 'Reply'} on {self.ticket_id} by {self.author_id}"
+
+
+def attachment_storage_name(instance: Attachment, filename: str) -> str:
+    """Store under a random name; the uploaded name is kept only as data."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    today = timezone.now()
+    return f"attachments/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
+    def visible_to(self, user: User) -> AttachmentQuerySet:
+        qs = self.filter(ticket__in=Ticket.objects.visible_to(user))
+        if not user.is_authenticated or not user.is_staff_member:
+            qs = qs.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+        return qs
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments"
+    )
+    comment = models.ForeignKey(
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(upload_to=attachment_storage_name, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TicketEventQuerySet(models.QuerySet["TicketEvent"]):
+    def visible_to(self, user: User) -> TicketEventQuerySet:
+        """The audit trail is for staff; end users see the thread, not the history."""
+        if not user.is_authenticated or not user.is_staff_member:
+            return self.none()
+        return self.filter(ticket__in=Ticket.objects.visible_to(user))
+
+
+class TicketEvent(models.Model):
+    """Append-only audit trail: one row per change, written by the service that made it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        ASSIGNED = "assigned", "Assigned"
+        TAKEN = "taken", "Taken"
+        UPDATED = "updated", "Updated"
+        REPLIED = "replied", "Replied"
+        NOTE_ADDED = "note_added", "Internal note"
+        ATTACHMENT_ADDED = "attachment_added", "Attachment added"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TicketEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
+    def visible_to(self, user: User) -> OutboxMessageQuerySet:
+        return self.all() if user.is_authenticated and user.is_admin else self.none()
+
+    def due(self, now: object) -> OutboxMessageQuerySet:
+        return self.filter(
+            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
+        )
+
+
+class OutboxMessage(models.Model):
+    """One email to one person, written in the transaction that caused it.
+
+    Delivery happens after commit; a row that exists was committed, so a rolled back
+    change never sends anything, and a broker outage only delays the row until the
+    beat sweep picks it up.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        TicketEvent, on_delete=models.CASCADE, related_name="messages"
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "kind"],
+                name="one_message_per_event_recipient",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="outbox_pending_due",
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(status="sending"),
+                name="outbox_sending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} ({self.status})"
+
+    @property
+    def message_id(self) -> str:
+        domain = (
+            settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0]
+            or "servicedesk"
+        )
+        return f"<outbox-{self.pk}@{domain}>"

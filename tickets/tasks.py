@@ -1,0 +1,16 @@
+from celery import shared_task
+from django.utils import timezone
+
+from . import notifications
+
+
+@shared_task
+def deliver_outbox_message(message_id: int) -> bool:
+    """Send one queued email; safe to run twice (the row is claimed first)."""
+    return notifications.deliver(message_id)
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """Deliver outbox rows whose nudge was lost, so a broker outage only delays mail."""
+    return notifications.sweep(now=timezone.now())

@@ -1,0 +1,75 @@
+import django_filters
+from django import forms
+
+from accounts.models import Team, User
+from tickets.models import Priority, Service, Ticket
+
+SORTS = {
+    "priority": ("priority", "created_at"),
+    "age": ("created_at",),
+    "-age": ("-created_at",),
+    "updated": ("-updated_at",),
+}
+
+
+def select(**attrs: str) -> forms.Select:
+    return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
+
+
+class TicketFilter(django_filters.FilterSet):
+    """The queue's filters, search and sort; every choice list is scoped to the agent."""
+
+    q = django_filters.CharFilter(method="filter_search", label="Search",
+                                  widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "type": "search", "placeholder": "Number or words in the subject"}))  # fmt: skip
+    status = django_filters.ChoiceFilter(
+        choices=Ticket.Status.choices, empty_label="Open (any)", widget=select()
+    )
+    priority = django_filters.ChoiceFilter(
+        choices=Priority.choices, empty_label="Any priority", widget=select()
+    )
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.none(), empty_label="Any service", widget=select()
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(), empty_label="Any team", widget=select()
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), empty_label="Anyone", widget=select()
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", empty_label=None, label="Sort",
+        choices=[("priority", "Priority"), ("age", "Oldest first"), ("-age", "Newest first"), ("updated", "Recently updated")],
+        widget=select(),
+    )  # fmt: skip
+
+    class Meta:
+        model = Ticket
+        fields = ["q", "status", "priority", "service", "team", "assignee", "sort"]
+
+    def __init__(
+        self, data: object = None, *args: object, user: User, **kwargs: object
+    ) -> None:
+        super().__init__(data, *args, **kwargs)  # type: ignore[arg-type]
+        self.filters["service"].queryset = Service.objects.visible_to(user)
+        self.filters["team"].queryset = Team.objects.visible_to(user)
+        self.filters["assignee"].queryset = User.objects.staff()
+
+    @property
+    def qs(self):  # type: ignore[no-untyped-def]
+        qs = super().qs
+        data = (
+            self.form.cleaned_data
+            if self.form.is_bound and self.form.is_valid()
+            else {}
+        )
+        if not data.get("status"):
+            qs = qs.open()
+        if not data.get("sort"):
+            qs = qs.order_by(*SORTS["priority"])
+        return qs
+
+    def filter_search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_sort(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.order_by(*SORTS.get(value, SORTS["priority"]))

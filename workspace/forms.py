@@ -1,0 +1,64 @@
+from django import forms
+
+from accounts.models import Team, User
+from tickets.forms import MultipleFileField
+from tickets.models import Priority, Service, Ticket
+
+
+class VersionedForm(forms.Form):
+    """Carries the ticket version the agent saw, so stale edits become conflicts."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Message", max_length=20000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+    )  # fmt: skip
+    internal = forms.BooleanField(
+        label="Internal note (not shown to the requester)", required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )  # fmt: skip
+    files = MultipleFileField(label="Attachments")
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        members = (
+            User.objects.staff().filter(teams=ticket.team_id).order_by("full_name")
+        )
+        self.fields["assignee"].queryset = members  # type: ignore[attr-defined]
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(
+        choices=Ticket.Status.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+class TriageForm(VersionedForm):
+    priority = forms.TypedChoiceField(
+        choices=Priority.choices, coerce=int,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )  # fmt: skip
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["service"].queryset = Service.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.fields["team"].queryset = Team.objects.visible_to(user)  # type: ignore[attr-defined]

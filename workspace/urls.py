@@ -1,0 +1,19 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "workspace"
+
+ticket_urls = [
+    path("", views.ticket_detail, name="ticket-detail"),
+    path("take/", views.ticket_take, name="ticket-take"),
+    path("assign/", views.ticket_assign, name="ticket-assign"),
+    path("status/", views.ticket_status, name="ticket-status"),
+    path("update/", views.ticket_update, name="ticket-update"),
+    path("comments/", views.ticket_comment, name="ticket-comment"),
+]
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("tickets/<int:pk>/", include(ticket_urls)),
+]

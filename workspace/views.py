@@ -1,0 +1,255 @@
+"""The agent's pages: queues and the ticket page."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from tickets import services
+from tickets.forms import add_service_error
+from tickets.models import Attachment, Comment, Ticket, TicketEvent
+
+from .filters import TicketFilter
+from .forms import AssignForm, CommentForm, StatusForm, TriageForm
+
+QUEUES = {
+    "unassigned": "Unassigned in my teams",
+    "mine": "Mine",
+    "team": "My teams",
+    "all": "All open",
+}
+TICKET_PARTIALS = {"ticket-sidebar", "ticket-tab"}
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The workspace does not exist for end users: they get the same 404 as a missing page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff_member:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_ticket(request: HttpRequest, pk: int) -> Ticket:
+    tickets = Ticket.objects.visible_to(request.user).select_related(
+        "requester__department", "service", "team", "assignee"
+    )
+    return get_object_or_404(tickets, pk=pk)
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    name = request.GET.get("queue", "unassigned")
+    if name not in QUEUES:
+        name = "unassigned"
+    visible = Ticket.objects.visible_to(request.user)
+    filterset = TicketFilter(
+        request.GET, queryset=visible.in_queue(name, request.user), user=request.user
+    )
+    tickets = filterset.qs.select_related("requester", "service", "team", "assignee")
+    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "nav": "queues",
+        "queue": name,
+        "queues": [
+            (key, label, visible.open().in_queue(key, request.user).count())
+            for key, label in QUEUES.items()
+        ],
+        "filter": filterset,
+        "page_obj": page,
+        "query_string": params.urlencode(),
+    }
+    template = (
+        "workspace/queue.html#ticket-list"
+        if request.htmx and request.htmx.target == "ticket-list"
+        else "workspace/queue.html"
+    )
+    return render(request, template, context)
+
+
+def _ticket_context(
+    request: HttpRequest, ticket: Ticket, **extra: Any
+) -> dict[str, Any]:
+    tab = request.GET.get("tab", "conversation")
+    context: dict[str, Any] = {
+        "nav": "queues",
+        "ticket": ticket,
+        "tab": tab if tab in ("conversation", "history") else "conversation",
+        "assign_form": AssignForm(
+            ticket=ticket,
+            initial={"assignee": ticket.assignee_id, "version": ticket.version},
+        ),
+        "status_form": StatusForm(
+            initial={"status": ticket.status, "version": ticket.version}
+        ),
+        "triage_form": TriageForm(
+            user=request.user,
+            initial={
+                "priority": ticket.priority,
+                "service": ticket.service_id,
+                "team": ticket.team_id,
+                "version": ticket.version,
+            },
+        ),  # fmt: skip
+        "comment_form": CommentForm(),
+        **extra,
+    }
+    if context["tab"] == "history":
+        context["events"] = (
+            TicketEvent.objects.visible_to(request.user)
+            .filter(ticket=ticket)
+            .select_related("actor")
+        )
+    else:
+        context["comments"] = (
+            Comment.objects.visible_to(request.user).filter(ticket=ticket)
+            .select_related("author").prefetch_related("attachments")
+        )  # fmt: skip
+        context["attachments"] = Attachment.objects.visible_to(request.user).filter(
+            ticket=ticket, comment=None
+        )
+    return context
+
+
+def _render_ticket(
+    request: HttpRequest, ticket: Ticket, partial: str | None = None, **extra: Any
+) -> HttpResponse:
+    template = "workspace/ticket_detail.html"
+    if request.htmx and (partial or request.htmx.target in TICKET_PARTIALS):
+        template += f"#{partial or request.htmx.target}"
+    return render(request, template, _ticket_context(request, ticket, **extra))
+
+
+@staff_required
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, get_ticket(request, pk))
+
+
+def _after_change(
+    request: HttpRequest, ticket: Ticket, error: ValidationError | None, notice: str
+) -> HttpResponse:
+    """Answer a sidebar action: the fresh sidebar for htmx, a redirect otherwise."""
+    ticket = get_ticket(request, ticket.pk)
+    if not request.htmx:
+        if error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, notice)
+        return redirect("workspace:ticket-detail", pk=ticket.pk)
+    response = _render_ticket(
+        request, ticket, "ticket-sidebar", error=error, notice=None if error else notice
+    )
+    return (
+        trigger_client_event(response, "ticket-thread-changed")
+        if not error
+        else response
+    )
+
+
+def _form_error(form: Any) -> ValidationError:
+    return ValidationError(
+        [error for errors in form.errors.values() for error in errors]
+    )
+
+
+@staff_required
+@require_POST
+def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request, pk)
+    try:
+        services.take_ticket(ticket, by=request.user)
+    except ValidationError as error:
+        return _after_change(request, ticket, error, "")
+    return _after_change(request, ticket, None, "You have this ticket now.")
+
+
+@staff_required
+@require_POST
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request, pk)
+    form = AssignForm(request.POST, ticket=ticket)
+    if not form.is_valid():
+        return _after_change(request, ticket, _form_error(form), "")
+    try:
+        services.assign_ticket(
+            ticket,
+            agent=form.cleaned_data["assignee"],
+            version=form.cleaned_data["version"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        return _after_change(request, ticket, error, "")
+    return _after_change(request, ticket, None, "Assignment saved.")
+
+
+@staff_required
+@require_POST
+def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _after_change(request, ticket, _form_error(form), "")
+    try:
+        services.change_status(ticket, **form.cleaned_data, by=request.user)
+    except ValidationError as error:
+        return _after_change(request, ticket, error, "")
+    return _after_change(request, ticket, None, "Status changed.")
+
+
+@staff_required
+@require_POST
+def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request, pk)
+    form = TriageForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _after_change(request, ticket, _form_error(form), "")
+    try:
+        services.update_ticket(ticket, **form.cleaned_data, by=request.user)
+    except ValidationError as error:
+        return _after_change(request, ticket, error, "")
+    return _after_change(request, ticket, None, "Ticket updated.")
+
+
+@staff_required
+@require_POST
+def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request, pk)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_comment(
+                ticket,
+                body=data["body"],
+                internal=data["internal"],
+                files=data["files"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            if not request.htmx:
+                messages.success(
+                    request,
+                    "Internal note added." if data["internal"] else "Reply sent.",
+                )
+                return redirect("workspace:ticket-detail", pk=ticket.pk)
+            response = _render_ticket(request, get_ticket(request, pk), "ticket-tab")
+            return trigger_client_event(response, "ticket-props-changed")
+    return _render_ticket(request, ticket, "ticket-tab", comment_form=form)
