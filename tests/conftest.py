@@ -40,6 +40,11 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "http://servicedesk.test"
+    # Tests don't run collectstatic, so serve static files from their sources.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -124,3 +129,16 @@ def client_as() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def smtp_sink(settings):  # type: ignore[no-untyped-def]
+    """Point Django's SMTP backend at a real, local SMTP server and collect what it receives."""
+    from tests.smtp import start_sink
+
+    controller, sink = start_sink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield sink
+    controller.stop()

@@ -64,7 +64,7 @@ def _lock(ticket: Ticket, version: int | None) -> Ticket:
     based on an old page into a conflict instead of silently overwriting.
     """
     locked = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("team", "assignee")
         .get(pk=ticket.pk)
     )

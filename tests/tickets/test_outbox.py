@@ -1,0 +1,169 @@
+import smtplib
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from accounts.models import NotificationKind
+from tickets import notifications, services, tasks
+from tickets.models import OutboxMessage, Ticket
+
+Status = OutboxMessage.Status
+
+
+def create(requester, service) -> Ticket:  # type: ignore[no-untyped-def]
+    return services.create_ticket(requester=requester, by=requester, service=service, subject="VPN drops", description="Every 5 minutes.")
+
+
+def received(ticket: Ticket) -> OutboxMessage:
+    return OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_RECEIVED)
+
+
+def test_commit_nudges_the_dispatcher_with_the_row(requester, service, django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = create(requester, service)
+    apply_async.assert_called_once_with((received(ticket).pk,), retry=False)
+
+
+def test_message_is_delivered_once_even_if_the_task_runs_twice(requester, service):
+    message = received(create(requester, service))
+    assert tasks.deliver_outbox_message(message.pk) is True
+    assert tasks.deliver_outbox_message(message.pk) is False
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert message.attempts == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["ella@example.com"]
+    assert sent.extra_headers["Message-ID"] == f"<outbox-{message.pk}@servicedesk.test>"
+    assert "VPN drops" in sent.subject
+    assert f"http://servicedesk.test/portal/tickets/{message.ticket_id}/" in sent.body
+    assert sent.alternatives[0].mimetype == "text/html"
+
+
+def test_broker_outage_delays_but_does_not_lose_the_message(requester, service, agent, django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.deliver_outbox_message, "apply_async", side_effect=OperationalError("broker down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = create(requester, service)
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+    assert mail.outbox == []
+    assert received(ticket).status == Status.PENDING
+
+    sent = tasks.sweep_outbox()
+
+    assert sent == 2  # the requester's receipt and the team member's queue notice
+    assert received(ticket).status == Status.SENT
+    assert sorted(m.to[0] for m in mail.outbox) == ["ella@example.com", "sam@example.com"]
+
+
+def test_rolled_back_ticket_sends_nothing(requester, service, django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+            with transaction.atomic():
+                create(requester, service)
+                raise RuntimeError("something later in the request failed")
+    assert callbacks == []
+    apply_async.assert_not_called()
+    assert not OutboxMessage.objects.exists()
+    assert notifications.sweep(now=timezone.now()) == 0
+    assert mail.outbox == []
+
+
+def test_transient_smtp_error_retries_later_with_backoff(requester, service):
+    message = received(create(requester, service))
+    now = timezone.now()
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected("gone")):
+        assert notifications.deliver(message.pk, now=now) is False
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert message.next_attempt_at == now + timedelta(seconds=60)
+    assert "SMTPServerDisconnected" in message.last_error
+    # Not due yet: the sweep leaves it alone; once due, it goes out.
+    assert notifications.deliver(message.pk, now=now) is False
+    assert notifications.deliver(message.pk, now=now + timedelta(seconds=61)) is True
+
+
+def test_permanent_smtp_error_marks_the_row_failed(requester, service):
+    message = received(create(requester, service))
+    refused = smtplib.SMTPRecipientsRefused({"ella@example.com": (550, b"no such user")})
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
+        notifications.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+
+
+def test_gives_up_after_the_configured_attempts(requester, service, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    message = received(create(requester, service))
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("network")):
+        for _ in range(2):
+            OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+            notifications.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 2)
+
+
+def test_sweep_releases_claims_of_a_crashed_worker(requester, service):
+    message = received(create(requester, service))
+    OutboxMessage.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10))
+    notifications.sweep(now=timezone.now())
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+
+
+def test_recent_claim_is_not_stolen_by_the_sweep(requester, service):
+    message = received(create(requester, service))
+    OutboxMessage.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    notifications.sweep(now=timezone.now())
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+
+
+def test_person_who_opted_out_after_queueing_is_skipped(requester, service):
+    from accounts.services import set_notification_preferences
+
+    message = received(create(requester, service))
+    set_notification_preferences(requester, enabled=[], by=requester)
+    assert notifications.deliver(message.pk) is False
+    message.refresh_from_db()
+    assert message.status == Status.SKIPPED
+    assert mail.outbox == []
+
+
+def test_delivery_over_real_smtp_has_html_text_and_message_id(requester, service, agent, smtp_sink):
+    ticket = create(requester, service)
+    notifications.sweep(now=timezone.now())
+    by_recipient = {m["To"]: m for m in smtp_sink.messages}
+    assert set(by_recipient) == {"ella@example.com", "sam@example.com"}
+    receipt = by_recipient["ella@example.com"]
+    assert receipt["Message-ID"] == f"<outbox-{received(ticket).pk}@servicedesk.test>"
+    assert receipt.get_body(("plain",)).get_content().startswith("Hello Ella")
+    assert ticket.number in receipt.get_body(("html",)).get_content()
+    queue_notice = by_recipient["sam@example.com"]
+    assert queue_notice["Subject"].startswith("[Service Desk] New P5 Planning ticket")
+
+
+def test_smtp_server_refusing_leaves_row_for_retry(requester, service, smtp_sink):
+    smtp_sink.refuse_with = "451 Try again later"
+    message = received(create(requester, service))
+    notifications.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert "451" in message.last_error
+
+
+@pytest.mark.parametrize("kind", NotificationKind.values)
+def test_every_kind_of_message_renders(kind, ticket, agent):
+    from tickets.models import TicketEvent
+
+    event = TicketEvent.objects.create(ticket=ticket, actor=agent, kind=TicketEvent.Kind.UPDATED)
+    comment = services.add_comment(ticket, body="We changed the setting.", by=agent)
+    message = OutboxMessage.objects.create(kind=kind, recipient=ticket.requester, event=event, ticket=ticket, comment=comment)
+    email = notifications.render(message)
+    assert ticket.number in email.subject or ticket.subject in email.subject
+    assert "http://servicedesk.test/" in email.body

@@ -1,0 +1,201 @@
+import pytest
+from django.urls import reverse
+
+from tickets import services
+from tickets.models import Priority, Ticket
+from tests.factories import ServiceFactory, TeamFactory, TicketFactory
+
+HTMX = {"HX-Request": "true"}
+
+
+def htmx(target: str) -> dict[str, str]:
+    return {**HTMX, "HX-Target": target}
+
+
+def test_end_users_get_404_for_the_workspace(client_as, requester, ticket):
+    client = client_as(requester)
+    assert client.get(reverse("workspace:queue")).status_code == 404
+    assert client.get(ticket.get_workspace_url()).status_code == 404
+    assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
+
+
+def test_agent_of_another_team_gets_404_for_the_ticket(client_as, other_agent, ticket):
+    client = client_as(other_agent)
+    assert client.get(ticket.get_workspace_url()).status_code == 404
+    assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
+    assert client.post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "x"}).status_code == 404
+    assert ticket.number not in client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+
+
+def test_unassigned_queue_lists_team_tickets_without_assignee(client_as, agent, second_agent, ticket, service):
+    taken = TicketFactory(service=service, subject="Already taken one", assignee=second_agent)
+    page = client_as(agent).get(reverse("workspace:queue")).content.decode()
+    assert ticket.subject in page
+    assert taken.subject not in page
+
+
+def test_mine_and_team_queues(client_as, agent, second_agent, service):
+    mine = TicketFactory(service=service, subject="Assigned to Sam", assignee=agent)
+    theirs = TicketFactory(service=service, subject="Assigned to Chloe", assignee=second_agent)
+    client = client_as(agent)
+    page = client.get(reverse("workspace:queue"), {"queue": "mine"}).content.decode()
+    assert mine.subject in page and theirs.subject not in page
+    page = client.get(reverse("workspace:queue"), {"queue": "team"}).content.decode()
+    assert mine.subject in page and theirs.subject in page
+
+
+def test_queue_hides_closed_tickets_unless_asked(client_as, agent, service):
+    closed = TicketFactory(service=service, subject="Closed long ago", status=Ticket.Status.CLOSED)
+    client = client_as(agent)
+    assert closed.subject not in client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "status": "closed"}).content.decode()
+    assert closed.subject in page
+
+
+def test_queue_filters_search_and_sort(client_as, agent, service):
+    urgent = TicketFactory(service=service, subject="Payroll export fails", priority=Priority.P1)
+    routine = TicketFactory(service=service, subject="New mouse please", priority=Priority.P4)
+    client = client_as(agent)
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "priority": 1}).content.decode()
+    assert urgent.subject in page and routine.subject not in page
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "q": "payroll export"}).content.decode()
+    assert urgent.subject in page and routine.subject not in page
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "q": routine.number}).content.decode()
+    assert routine.subject in page and urgent.subject not in page
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "sort": "priority"}).content.decode()
+    assert page.index(urgent.subject) < page.index(routine.subject)
+
+
+def test_bad_filter_value_is_explained_not_a_crash(client_as, agent, ticket):
+    response = client_as(agent).get(reverse("workspace:queue"), {"queue": "all", "priority": "urgent!"})
+    assert response.status_code == 200
+    assert "Some filters were not understood" in response.content.decode()
+
+
+def test_queue_htmx_request_returns_only_the_list(client_as, agent, ticket):
+    response = client_as(agent).get(reverse("workspace:queue"), {"queue": "all"}, headers=htmx("ticket-list"))
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="ticket-list"' in body
+    assert ticket.subject in body
+
+
+def test_queue_query_count_is_fixed(client_as, agent, service, django_assert_num_queries):
+    client = client_as(agent)
+    TicketFactory.create_batch(2, service=service)
+    client.get(reverse("workspace:queue"), {"queue": "all"})
+    with django_assert_num_queries(12) as few:
+        client.get(reverse("workspace:queue"), {"queue": "all"})
+    other_team = TeamFactory()
+    TicketFactory.create_batch(20, service=service, assignee=agent)
+    TicketFactory.create_batch(5, service=ServiceFactory(owner_team=other_team))
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(reverse("workspace:queue"), {"queue": "all"})
+
+
+def test_ticket_page_query_count_is_fixed(client_as, agent, requester, ticket, django_assert_num_queries):
+    client = client_as(agent)
+    services.add_comment(ticket, body="first", by=agent)
+    client.get(ticket.get_workspace_url())
+    with django_assert_num_queries(12) as few:
+        client.get(ticket.get_workspace_url())
+    for n in range(10):
+        services.add_comment(ticket, body=f"reply {n}", by=requester if n % 2 else agent, internal=n % 3 == 0 and n % 2 == 0)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(ticket.get_workspace_url())
+    with django_assert_num_queries(len(few.captured_queries) - 3):
+        client.get(ticket.get_workspace_url(), {"tab": "history"})
+
+
+def test_ticket_page_shows_notes_to_staff(client_as, agent, ticket):
+    services.add_comment(ticket, body="Check the switch.", internal=True, by=agent)
+    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    assert "Check the switch." in page
+    assert "Internal note" in page
+
+
+def test_take_with_htmx_returns_the_sidebar_and_refreshes_the_thread(client_as, agent, ticket):
+    response = client_as(agent).post(reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and 'id="ticket-sidebar"' in body
+    assert "You have this ticket now." in body
+    assert response["HX-Trigger"] == '{"ticket-thread-changed": {}}'
+    assert Ticket.objects.get(pk=ticket.pk).assignee == agent
+
+
+def test_second_take_is_told_who_has_it(client_as, agent, second_agent, ticket):
+    client_as(agent).post(reverse("workspace:ticket-take", args=[ticket.pk]))
+    response = client_as(second_agent).post(reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX)
+    assert "Sam Patel has already taken this ticket." in response.content.decode()
+
+
+def test_take_without_javascript_redirects_with_a_message(client_as, agent, ticket):
+    response = client_as(agent).post(reverse("workspace:ticket-take", args=[ticket.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == ticket.get_workspace_url()
+    assert "You have this ticket now." in response.content.decode()
+
+
+def test_reply_with_htmx_returns_the_thread_and_refreshes_the_sidebar(client_as, agent, ticket):
+    response = client_as(agent).post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "On it."}, headers=HTMX)
+    body = response.content.decode()
+    assert 'id="ticket-tab"' in body and "On it." in body and "<html" not in body
+    assert response["HX-Trigger"] == '{"ticket-props-changed": {}}'
+
+
+def test_internal_note_from_the_workspace(client_as, agent, ticket):
+    client_as(agent).post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "Note", "internal": "on"})
+    assert ticket.comments.get().is_internal
+
+
+def test_empty_reply_is_shown_in_the_form(client_as, agent, ticket):
+    response = client_as(agent).post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": ""}, headers=HTMX)
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+
+
+def test_stale_edit_gets_a_clear_conflict(client_as, agent, second_agent, ticket):
+    seen = ticket.version
+    client_as(second_agent).post(reverse("workspace:ticket-update", args=[ticket.pk]),
+                                 {"priority": 1, "service": ticket.service_id, "team": ticket.team_id, "version": seen})  # fmt: skip
+    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]),
+                                     {"status": "pending", "version": seen}, headers=HTMX)  # fmt: skip
+    assert "changed by someone else" in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.status) == (1, Ticket.Status.NEW)
+
+
+def test_assign_and_status_change(client_as, agent, second_agent, ticket):
+    client = client_as(agent)
+    client.post(reverse("workspace:ticket-assign", args=[ticket.pk]), {"assignee": second_agent.pk, "version": ticket.version})
+    ticket.refresh_from_db()
+    assert ticket.assignee == second_agent
+    client.post(reverse("workspace:ticket-status", args=[ticket.pk]), {"status": "resolved", "version": ticket.version})
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.RESOLVED
+
+
+def test_invalid_transition_is_explained(client_as, agent, ticket):
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.CLOSED)
+    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]), {"status": "open", "version": ticket.version}, follow=True)
+    assert "can&#x27;t be moved to" in response.content.decode()
+
+
+def test_history_tab_lists_events(client_as, agent, ticket):
+    services.take_ticket(ticket, by=agent)
+    response = client_as(agent).get(ticket.get_workspace_url(), {"tab": "history"}, headers=htmx("ticket-tab"))
+    body = response.content.decode()
+    assert "<html" not in body and "Taken" in body and "Sam Patel" in body
+
+
+@pytest.mark.parametrize("target", ["ticket-sidebar", "ticket-tab"])
+def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target):
+    body = client_as(agent).get(ticket.get_workspace_url(), headers=htmx(target)).content.decode()
+    assert f'id="{target}"' in body and "<html" not in body
+
+
+def test_manager_sees_team_tickets_and_admin_sees_all(client_as, manager, admin_user, ticket):
+    elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
+    assert client_as(manager).get(ticket.get_workspace_url()).status_code == 200
+    assert client_as(manager).get(elsewhere.get_workspace_url()).status_code == 404
+    assert client_as(admin_user).get(elsewhere.get_workspace_url()).status_code == 200
