@@ -35,6 +35,10 @@ class UserQuerySet(models.QuerySet["User"]):
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """People type their email in any case; addresses are stored lower case."""
+        return self.get(email__iexact=username)
+
     def create_user(
         self, email: str, password: str | None = None, **fields: object
     ) -> User:

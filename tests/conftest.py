@@ -43,7 +43,9 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     # Tests don't run collectstatic, so serve static files from their sources.
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
     }
 
 

@@ -15,3 +15,5 @@ os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL") or "memor
 os.environ.setdefault("CELERY_QUEUE", f"servicedesk-tests-{os.getpid()}")
 
 from servicedesk.settings import *  # noqa: E402, F403
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405 - the SQLite test database lives there

@@ -26,7 +26,7 @@ QUEUES = {
     "team": "My teams",
     "all": "All open",
 }
-TICKET_PARTIALS = {"ticket-sidebar", "ticket-tab"}
+TICKET_PARTIALS = {"ticket-sidebar", "ticket-tab", "comment-thread", "ticket-history"}
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

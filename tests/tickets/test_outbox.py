@@ -16,14 +16,24 @@ Status = OutboxMessage.Status
 
 
 def create(requester, service) -> Ticket:  # type: ignore[no-untyped-def]
-    return services.create_ticket(requester=requester, by=requester, service=service, subject="VPN drops", description="Every 5 minutes.")
+    return services.create_ticket(
+        requester=requester,
+        by=requester,
+        service=service,
+        subject="VPN drops",
+        description="Every 5 minutes.",
+    )
 
 
 def received(ticket: Ticket) -> OutboxMessage:
-    return OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_RECEIVED)
+    return OutboxMessage.objects.get(
+        ticket=ticket, kind=NotificationKind.TICKET_RECEIVED
+    )
 
 
-def test_commit_nudges_the_dispatcher_with_the_row(requester, service, django_capture_on_commit_callbacks):
+def test_commit_nudges_the_dispatcher_with_the_row(
+    requester, service, django_capture_on_commit_callbacks
+):
     with mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
             ticket = create(requester, service)
@@ -46,10 +56,15 @@ def test_message_is_delivered_once_even_if_the_task_runs_twice(requester, servic
     assert sent.alternatives[0].mimetype == "text/html"
 
 
-def test_broker_outage_delays_but_does_not_lose_the_message(requester, service, agent, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.deliver_outbox_message, "apply_async", side_effect=OperationalError("broker down")):
-        with django_capture_on_commit_callbacks(execute=True):
-            ticket = create(requester, service)
+def test_broker_outage_delays_but_does_not_lose_the_message(
+    requester, service, agent, django_capture_on_commit_callbacks
+):
+    with mock.patch.object(
+        tasks.deliver_outbox_message,
+        "apply_async",
+        side_effect=OperationalError("broker down"),
+    ), django_capture_on_commit_callbacks(execute=True):
+        ticket = create(requester, service)
     assert Ticket.objects.filter(pk=ticket.pk).exists()
     assert mail.outbox == []
     assert received(ticket).status == Status.PENDING
@@ -58,12 +73,20 @@ def test_broker_outage_delays_but_does_not_lose_the_message(requester, service, 
 
     assert sent == 2  # the requester's receipt and the team member's queue notice
     assert received(ticket).status == Status.SENT
-    assert sorted(m.to[0] for m in mail.outbox) == ["ella@example.com", "sam@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ella@example.com",
+        "sam@example.com",
+    ]
 
 
-def test_rolled_back_ticket_sends_nothing(requester, service, django_capture_on_commit_callbacks):
+def test_rolled_back_ticket_sends_nothing(
+    requester, service, django_capture_on_commit_callbacks
+):
     with mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(RuntimeError),
+        ):
             with transaction.atomic():
                 create(requester, service)
                 raise RuntimeError("something later in the request failed")
@@ -77,7 +100,10 @@ def test_rolled_back_ticket_sends_nothing(requester, service, django_capture_on_
 def test_transient_smtp_error_retries_later_with_backoff(requester, service):
     message = received(create(requester, service))
     now = timezone.now()
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected("gone")):
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send",
+        side_effect=smtplib.SMTPServerDisconnected("gone"),
+    ):
         assert notifications.deliver(message.pk, now=now) is False
     message.refresh_from_db()
     assert message.status == Status.PENDING
@@ -90,8 +116,12 @@ def test_transient_smtp_error_retries_later_with_backoff(requester, service):
 
 def test_permanent_smtp_error_marks_the_row_failed(requester, service):
     message = received(create(requester, service))
-    refused = smtplib.SMTPRecipientsRefused({"ella@example.com": (550, b"no such user")})
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
+    refused = smtplib.SMTPRecipientsRefused(
+        {"ella@example.com": (550, b"no such user")}
+    )
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=refused
+    ):
         notifications.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == Status.FAILED
@@ -100,9 +130,13 @@ def test_permanent_smtp_error_marks_the_row_failed(requester, service):
 def test_gives_up_after_the_configured_attempts(requester, service, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 2
     message = received(create(requester, service))
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("network")):
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("network")
+    ):
         for _ in range(2):
-            OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                next_attempt_at=timezone.now()
+            )
             notifications.deliver(message.pk)
     message.refresh_from_db()
     assert (message.status, message.attempts) == (Status.FAILED, 2)
@@ -110,7 +144,9 @@ def test_gives_up_after_the_configured_attempts(requester, service, settings):
 
 def test_sweep_releases_claims_of_a_crashed_worker(requester, service):
     message = received(create(requester, service))
-    OutboxMessage.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10))
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10)
+    )
     notifications.sweep(now=timezone.now())
     message.refresh_from_db()
     assert message.status == Status.SENT
@@ -118,7 +154,9 @@ def test_sweep_releases_claims_of_a_crashed_worker(requester, service):
 
 def test_recent_claim_is_not_stolen_by_the_sweep(requester, service):
     message = received(create(requester, service))
-    OutboxMessage.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.SENDING, claimed_at=timezone.now()
+    )
     notifications.sweep(now=timezone.now())
     message.refresh_from_db()
     assert message.status == Status.SENDING
@@ -135,7 +173,9 @@ def test_person_who_opted_out_after_queueing_is_skipped(requester, service):
     assert mail.outbox == []
 
 
-def test_delivery_over_real_smtp_has_html_text_and_message_id(requester, service, agent, smtp_sink):
+def test_delivery_over_real_smtp_has_html_text_and_message_id(
+    requester, service, agent, smtp_sink
+):
     ticket = create(requester, service)
     notifications.sweep(now=timezone.now())
     by_recipient = {m["To"]: m for m in smtp_sink.messages}
@@ -161,9 +201,17 @@ def test_smtp_server_refusing_leaves_row_for_retry(requester, service, smtp_sink
 def test_every_kind_of_message_renders(kind, ticket, agent):
     from tickets.models import TicketEvent
 
-    event = TicketEvent.objects.create(ticket=ticket, actor=agent, kind=TicketEvent.Kind.UPDATED)
+    event = TicketEvent.objects.create(
+        ticket=ticket, actor=agent, kind=TicketEvent.Kind.UPDATED
+    )
     comment = services.add_comment(ticket, body="We changed the setting.", by=agent)
-    message = OutboxMessage.objects.create(kind=kind, recipient=ticket.requester, event=event, ticket=ticket, comment=comment)
+    message = OutboxMessage.objects.create(
+        kind=kind,
+        recipient=ticket.requester,
+        event=event,
+        ticket=ticket,
+        comment=comment,
+    )
     email = notifications.render(message)
     assert ticket.number in email.subject or ticket.subject in email.subject
     assert "http://servicedesk.test/" in email.body

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import ServiceFactory, TeamFactory, TicketFactory
 from tickets import services
 from tickets.models import Priority, Ticket
-from tests.factories import ServiceFactory, TeamFactory, TicketFactory
 
 HTMX = {"HX-Request": "true"}
 
@@ -16,19 +16,37 @@ def test_end_users_get_404_for_the_workspace(client_as, requester, ticket):
     client = client_as(requester)
     assert client.get(reverse("workspace:queue")).status_code == 404
     assert client.get(ticket.get_workspace_url()).status_code == 404
-    assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
+    assert (
+        client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code
+        == 404
+    )
 
 
 def test_agent_of_another_team_gets_404_for_the_ticket(client_as, other_agent, ticket):
     client = client_as(other_agent)
     assert client.get(ticket.get_workspace_url()).status_code == 404
-    assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
-    assert client.post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "x"}).status_code == 404
-    assert ticket.number not in client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    assert (
+        client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        ticket.number
+        not in client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    )
 
 
-def test_unassigned_queue_lists_team_tickets_without_assignee(client_as, agent, second_agent, ticket, service):
-    taken = TicketFactory(service=service, subject="Already taken one", assignee=second_agent)
+def test_unassigned_queue_lists_team_tickets_without_assignee(
+    client_as, agent, second_agent, ticket, service
+):
+    taken = TicketFactory(
+        service=service, subject="Already taken one", assignee=second_agent
+    )
     page = client_as(agent).get(reverse("workspace:queue")).content.decode()
     assert ticket.subject in page
     assert taken.subject not in page
@@ -36,7 +54,9 @@ def test_unassigned_queue_lists_team_tickets_without_assignee(client_as, agent, 
 
 def test_mine_and_team_queues(client_as, agent, second_agent, service):
     mine = TicketFactory(service=service, subject="Assigned to Sam", assignee=agent)
-    theirs = TicketFactory(service=service, subject="Assigned to Chloe", assignee=second_agent)
+    theirs = TicketFactory(
+        service=service, subject="Assigned to Chloe", assignee=second_agent
+    )
     client = client_as(agent)
     page = client.get(reverse("workspace:queue"), {"queue": "mine"}).content.decode()
     assert mine.subject in page and theirs.subject not in page
@@ -45,42 +65,67 @@ def test_mine_and_team_queues(client_as, agent, second_agent, service):
 
 
 def test_queue_hides_closed_tickets_unless_asked(client_as, agent, service):
-    closed = TicketFactory(service=service, subject="Closed long ago", status=Ticket.Status.CLOSED)
+    closed = TicketFactory(
+        service=service, subject="Closed long ago", status=Ticket.Status.CLOSED
+    )
     client = client_as(agent)
-    assert closed.subject not in client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
-    page = client.get(reverse("workspace:queue"), {"queue": "all", "status": "closed"}).content.decode()
+    assert (
+        closed.subject
+        not in client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    )
+    page = client.get(
+        reverse("workspace:queue"), {"queue": "all", "status": "closed"}
+    ).content.decode()
     assert closed.subject in page
 
 
 def test_queue_filters_search_and_sort(client_as, agent, service):
-    urgent = TicketFactory(service=service, subject="Payroll export fails", priority=Priority.P1)
-    routine = TicketFactory(service=service, subject="New mouse please", priority=Priority.P4)
+    urgent = TicketFactory(
+        service=service, subject="Payroll export fails", priority=Priority.P1
+    )
+    routine = TicketFactory(
+        service=service, subject="New mouse please", priority=Priority.P4
+    )
     client = client_as(agent)
-    page = client.get(reverse("workspace:queue"), {"queue": "all", "priority": 1}).content.decode()
+    page = client.get(
+        reverse("workspace:queue"), {"queue": "all", "priority": 1}
+    ).content.decode()
     assert urgent.subject in page and routine.subject not in page
-    page = client.get(reverse("workspace:queue"), {"queue": "all", "q": "payroll export"}).content.decode()
+    page = client.get(
+        reverse("workspace:queue"), {"queue": "all", "q": "payroll export"}
+    ).content.decode()
     assert urgent.subject in page and routine.subject not in page
-    page = client.get(reverse("workspace:queue"), {"queue": "all", "q": routine.number}).content.decode()
+    page = client.get(
+        reverse("workspace:queue"), {"queue": "all", "q": routine.number}
+    ).content.decode()
     assert routine.subject in page and urgent.subject not in page
-    page = client.get(reverse("workspace:queue"), {"queue": "all", "sort": "priority"}).content.decode()
+    page = client.get(
+        reverse("workspace:queue"), {"queue": "all", "sort": "priority"}
+    ).content.decode()
     assert page.index(urgent.subject) < page.index(routine.subject)
 
 
 def test_bad_filter_value_is_explained_not_a_crash(client_as, agent, ticket):
-    response = client_as(agent).get(reverse("workspace:queue"), {"queue": "all", "priority": "urgent!"})
+    response = client_as(agent).get(
+        reverse("workspace:queue"), {"queue": "all", "priority": "urgent!"}
+    )
     assert response.status_code == 200
     assert "Some filters were not understood" in response.content.decode()
 
 
 def test_queue_htmx_request_returns_only_the_list(client_as, agent, ticket):
-    response = client_as(agent).get(reverse("workspace:queue"), {"queue": "all"}, headers=htmx("ticket-list"))
+    response = client_as(agent).get(
+        reverse("workspace:queue"), {"queue": "all"}, headers=htmx("ticket-list")
+    )
     body = response.content.decode()
     assert "<html" not in body
     assert 'id="ticket-list"' in body
     assert ticket.subject in body
 
 
-def test_queue_query_count_is_fixed(client_as, agent, service, django_assert_num_queries):
+def test_queue_query_count_is_fixed(
+    client_as, agent, service, django_assert_num_queries
+):
     client = client_as(agent)
     TicketFactory.create_batch(2, service=service)
     client.get(reverse("workspace:queue"), {"queue": "all"})
@@ -93,14 +138,21 @@ def test_queue_query_count_is_fixed(client_as, agent, service, django_assert_num
         client.get(reverse("workspace:queue"), {"queue": "all"})
 
 
-def test_ticket_page_query_count_is_fixed(client_as, agent, requester, ticket, django_assert_num_queries):
+def test_ticket_page_query_count_is_fixed(
+    client_as, agent, requester, ticket, django_assert_num_queries
+):
     client = client_as(agent)
     services.add_comment(ticket, body="first", by=agent)
     client.get(ticket.get_workspace_url())
     with django_assert_num_queries(12) as few:
         client.get(ticket.get_workspace_url())
     for n in range(10):
-        services.add_comment(ticket, body=f"reply {n}", by=requester if n % 2 else agent, internal=n % 3 == 0 and n % 2 == 0)
+        services.add_comment(
+            ticket,
+            body=f"reply {n}",
+            by=requester if n % 2 else agent,
+            internal=n % 3 == 0 and n % 2 == 0,
+        )
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(ticket.get_workspace_url())
     with django_assert_num_queries(len(few.captured_queries) - 3):
@@ -114,8 +166,12 @@ def test_ticket_page_shows_notes_to_staff(client_as, agent, ticket):
     assert "Internal note" in page
 
 
-def test_take_with_htmx_returns_the_sidebar_and_refreshes_the_thread(client_as, agent, ticket):
-    response = client_as(agent).post(reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX)
+def test_take_with_htmx_returns_the_sidebar_and_refreshes_the_thread(
+    client_as, agent, ticket
+):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and 'id="ticket-sidebar"' in body
@@ -126,30 +182,47 @@ def test_take_with_htmx_returns_the_sidebar_and_refreshes_the_thread(client_as, 
 
 def test_second_take_is_told_who_has_it(client_as, agent, second_agent, ticket):
     client_as(agent).post(reverse("workspace:ticket-take", args=[ticket.pk]))
-    response = client_as(second_agent).post(reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX)
+    response = client_as(second_agent).post(
+        reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX
+    )
     assert "Sam Patel has already taken this ticket." in response.content.decode()
 
 
 def test_take_without_javascript_redirects_with_a_message(client_as, agent, ticket):
-    response = client_as(agent).post(reverse("workspace:ticket-take", args=[ticket.pk]), follow=True)
+    response = client_as(agent).post(
+        reverse("workspace:ticket-take", args=[ticket.pk]), follow=True
+    )
     assert response.redirect_chain[-1][0] == ticket.get_workspace_url()
     assert "You have this ticket now." in response.content.decode()
 
 
-def test_reply_with_htmx_returns_the_thread_and_refreshes_the_sidebar(client_as, agent, ticket):
-    response = client_as(agent).post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "On it."}, headers=HTMX)
+def test_reply_with_htmx_returns_the_thread_and_refreshes_the_sidebar(
+    client_as, agent, ticket
+):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-comment", args=[ticket.pk]),
+        {"body": "On it."},
+        headers=HTMX,
+    )
     body = response.content.decode()
     assert 'id="ticket-tab"' in body and "On it." in body and "<html" not in body
     assert response["HX-Trigger"] == '{"ticket-props-changed": {}}'
 
 
 def test_internal_note_from_the_workspace(client_as, agent, ticket):
-    client_as(agent).post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "Note", "internal": "on"})
+    client_as(agent).post(
+        reverse("workspace:ticket-comment", args=[ticket.pk]),
+        {"body": "Note", "internal": "on"},
+    )
     assert ticket.comments.get().is_internal
 
 
 def test_empty_reply_is_shown_in_the_form(client_as, agent, ticket):
-    response = client_as(agent).post(reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": ""}, headers=HTMX)
+    response = client_as(agent).post(
+        reverse("workspace:ticket-comment", args=[ticket.pk]),
+        {"body": ""},
+        headers=HTMX,
+    )
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
 
@@ -167,34 +240,64 @@ def test_stale_edit_gets_a_clear_conflict(client_as, agent, second_agent, ticket
 
 def test_assign_and_status_change(client_as, agent, second_agent, ticket):
     client = client_as(agent)
-    client.post(reverse("workspace:ticket-assign", args=[ticket.pk]), {"assignee": second_agent.pk, "version": ticket.version})
+    client.post(
+        reverse("workspace:ticket-assign", args=[ticket.pk]),
+        {"assignee": second_agent.pk, "version": ticket.version},
+    )
     ticket.refresh_from_db()
     assert ticket.assignee == second_agent
-    client.post(reverse("workspace:ticket-status", args=[ticket.pk]), {"status": "resolved", "version": ticket.version})
+    client.post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "resolved", "version": ticket.version},
+    )
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.RESOLVED
 
 
 def test_invalid_transition_is_explained(client_as, agent, ticket):
     Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.CLOSED)
-    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]), {"status": "open", "version": ticket.version}, follow=True)
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "open", "version": ticket.version},
+        follow=True,
+    )
     assert "can&#x27;t be moved to" in response.content.decode()
 
 
 def test_history_tab_lists_events(client_as, agent, ticket):
     services.take_ticket(ticket, by=agent)
-    response = client_as(agent).get(ticket.get_workspace_url(), {"tab": "history"}, headers=htmx("ticket-tab"))
+    response = client_as(agent).get(
+        ticket.get_workspace_url(), {"tab": "history"}, headers=htmx("ticket-tab")
+    )
     body = response.content.decode()
     assert "<html" not in body and "Taken" in body and "Sam Patel" in body
 
 
-@pytest.mark.parametrize("target", ["ticket-sidebar", "ticket-tab"])
-def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target):
-    body = client_as(agent).get(ticket.get_workspace_url(), headers=htmx(target)).content.decode()
+@pytest.mark.parametrize(
+    ("target", "tab"),
+    [
+        ("ticket-sidebar", ""),
+        ("ticket-tab", "conversation"),
+        ("comment-thread", "conversation"),
+        ("ticket-history", "history"),
+    ],
+)
+def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target, tab):
+    body = (
+        client_as(agent)
+        .get(ticket.get_workspace_url(), {"tab": tab}, headers=htmx(target))
+        .content.decode()
+    )
     assert f'id="{target}"' in body and "<html" not in body
+    if target == "comment-thread":
+        assert (
+            'id="reply-form"' not in body
+        )  # a refresh never wipes a reply being typed
 
 
-def test_manager_sees_team_tickets_and_admin_sees_all(client_as, manager, admin_user, ticket):
+def test_manager_sees_team_tickets_and_admin_sees_all(
+    client_as, manager, admin_user, ticket
+):
     elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
     assert client_as(manager).get(ticket.get_workspace_url()).status_code == 200
     assert client_as(manager).get(elsewhere.get_workspace_url()).status_code == 404

@@ -1,0 +1,43 @@
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+            if not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_E2E"):
+                item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture
+def login(live_server):  # type: ignore[no-untyped-def]
+    def log_in(
+        page, email: str, password: str = "correct horse battery staple"
+    ) -> None:  # type: ignore[no-untyped-def]
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return log_in
+
+
+@pytest.fixture
+def new_page(browser):  # type: ignore[no-untyped-def]
+    """A page in its own browser context (its own cookies), closed after the test."""
+    contexts = []
+
+    def make():  # type: ignore[no-untyped-def]
+        context = browser.new_context()
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,98 @@
+"""The whole journey in a real browser: submit, take, reply, read, confirm."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tickets import notifications
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def deliver_mail() -> None:
+    notifications.sweep(now=timezone.now())
+
+
+def test_end_user_and_agent_work_a_ticket_to_resolution(
+    live_server, new_page, login, requester, agent, service
+):
+    ella = new_page()
+    login(ella, "ella@example.com")
+    expect(
+        ella.get_by_role("heading", name=re.compile("how can we help"))
+    ).to_be_visible()
+
+    # Ella reports a problem, in plain words.
+    ella.get_by_role("link", name=re.compile("Report a problem")).click()
+    ella.get_by_label("Which service is it about?").select_option(
+        label="Email & Calendar"
+    )
+    ella.get_by_label("Summary").fill("Outlook keeps asking for my password")
+    ella.get_by_label("Details").fill("Since this morning, every few minutes.")
+    ella.get_by_label("Now: I can't work").check()
+    ella.get_by_role("button", name="Send to the service desk").click()
+    expect(ella.get_by_text("Thanks, we have your ticket")).to_be_visible()
+    ticket = Ticket.objects.get()
+    assert (ticket.requester, ticket.priority) == (requester, 3)
+
+    deliver_mail()
+    assert {m.to[0] for m in mail.outbox} == {"ella@example.com", "sam@example.com"}
+
+    # Sam finds it in the unassigned queue, takes it and replies.
+    sam = new_page()
+    login(sam, "sam@example.com")
+    expect(
+        sam.get_by_role("link", name="Outlook keeps asking for my password")
+    ).to_be_visible()
+    sam.get_by_role("link", name="Outlook keeps asking for my password").click()
+    sam.get_by_role("button", name="Take").click()
+    expect(sam.locator("#ticket-sidebar")).to_contain_text("You have this ticket now.")
+    expect(sam.locator("#assignee")).to_contain_text("Sam Patel")
+    sam.get_by_label("Message").fill(
+        "I have reset your mail profile; please restart Outlook."
+    )
+    sam.get_by_role("button", name="Send").click()
+    expect(sam.locator("#ticket-tab")).to_contain_text("I have reset your mail profile")
+    expect(sam.locator("#ticket-sidebar")).to_contain_text(
+        "First response"
+    )  # the sidebar refreshed
+    sam.get_by_label("Change status").select_option("resolved")
+    sam.locator("#ticket-sidebar").get_by_role(
+        "button", name="Save", exact=True
+    ).click()
+    expect(sam.locator("#ticket-sidebar")).to_contain_text("Status changed.")
+    expect(sam.locator("#ticket-sidebar .sd-status")).to_have_text("Resolved")
+
+    deliver_mail()
+    to_ella = [m.subject for m in mail.outbox if m.to == ["ella@example.com"]]
+    assert any(s.startswith("Re: [INC-") for s in to_ella) and any(
+        s.startswith("Resolved:") for s in to_ella
+    )
+
+    # Ella reads the reply in the portal and confirms the fix.
+    ella.goto(f"{live_server.url}{ticket.get_absolute_url()}")
+    expect(ella.get_by_text("I have reset your mail profile")).to_be_visible()
+    ella.get_by_role("button", name="Yes, it's solved").click()
+    expect(
+        ella.get_by_text("Thanks for confirming. The ticket is closed.")
+    ).to_be_visible()
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CLOSED
+
+
+def test_queue_filters_update_in_place(live_server, new_page, login, agent, service):
+    from tests.factories import TicketFactory
+
+    TicketFactory(service=service, subject="Payroll export fails", priority=1)
+    TicketFactory(service=service, subject="New mouse please", priority=4)
+    sam = new_page()
+    login(sam, "sam@example.com")
+    sam.get_by_label("Search").fill("payroll")
+    sam.get_by_label("Search").press("Enter")
+    expect(sam.locator("#ticket-list")).not_to_contain_text("New mouse please")
+    expect(sam.locator("#ticket-list")).to_contain_text("Payroll export fails")
+    assert "q=payroll" in sam.url

@@ -1,0 +1,77 @@
+"""Races that only a real database with row locks can show: run on Postgres."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from tickets import services
+from tickets.models import Ticket, TicketEvent
+from tickets.services import ConflictError
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs Postgres row locks (CI runs it)",
+    ),
+]
+
+
+def race(*calls):  # type: ignore[no-untyped-def]
+    """Run the calls at the same moment in their own threads and connections."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index: int, call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_agents_taking_at_once_exactly_one_wins(
+    ticket, agent, second_agent, attempt
+):
+    copy_a, copy_b = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
+    outcomes = race(
+        lambda: services.take_ticket(copy_a, by=agent),
+        lambda: services.take_ticket(copy_b, by=second_agent),
+    )
+    winners = [o for o in outcomes if isinstance(o, Ticket)]
+    losers = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    winner = Ticket.objects.get(pk=ticket.pk).assignee
+    assert f"{winner} has already taken this ticket." in losers[0].messages
+    assert (
+        TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.TAKEN).count()
+        == 1
+    )
+
+
+def test_concurrent_edits_with_the_same_version_one_conflicts(
+    ticket, agent, second_agent
+):
+    version = ticket.version
+    copy_a, copy_b = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
+    outcomes = race(
+        lambda: services.update_ticket(copy_a, priority=1, by=agent, version=version),
+        lambda: services.update_ticket(
+            copy_b, priority=4, by=second_agent, version=version
+        ),
+    )
+    assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
+    assert Ticket.objects.get(pk=ticket.pk).version == version + 1
