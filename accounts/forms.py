@@ -44,8 +44,6 @@ class PreferencesForm(forms.Form):
         label="Email me when",
     )
 
-    def __init__(
-        self, *args: object, kinds: list[tuple[str, str]], **kwargs: object
-    ) -> None:
+    def __init__(self, *args: object, kinds: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["enabled"].choices = kinds

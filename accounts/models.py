@@ -39,9 +39,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         """People type their email in any case; addresses are stored lower case."""
         return self.get(email__iexact=username)
 
-    def create_user(
-        self, email: str, password: str | None = None, **fields: object
-    ) -> User:
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -49,9 +47,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         user.save(using=self._db)
         return user
 
-    def create_superuser(
-        self, email: str, password: str | None = None, **fields: object
-    ) -> User:
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
         fields.setdefault("role", User.Role.ADMIN)
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password, **fields)
@@ -186,9 +182,7 @@ class NotificationPreference(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "kind"], name="unique_preference_per_kind"
-            )
+            models.UniqueConstraint(fields=["user", "kind"], name="unique_preference_per_kind")
         ]
 
     def __str__(self) -> str:

@@ -9,14 +9,10 @@ from .models import NotificationKind, NotificationPreference, User
 
 
 @transaction.atomic
-def set_notification_preferences(
-    user: User, *, enabled: Collection[str], by: User
-) -> None:
+def set_notification_preferences(user: User, *, enabled: Collection[str], by: User) -> None:
     """Store which kinds of message a person wants; every other kind is switched off."""
     if by != user and not by.is_admin:
-        raise PermissionDenied(
-            "Only the person or an admin can change these preferences."
-        )
+        raise PermissionDenied("Only the person or an admin can change these preferences.")
     for kind in NotificationKind.values:
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"enabled": kind in enabled}

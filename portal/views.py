@@ -24,20 +24,13 @@ def my_tickets(user: User):  # type: ignore[no-untyped-def]
 
 
 def get_my_ticket(request: HttpRequest, pk: int) -> Ticket:
-    return get_object_or_404(
-        my_tickets(request.user).select_related("service", "assignee"), pk=pk
-    )
+    return get_object_or_404(my_tickets(request.user).select_related("service", "assignee"), pk=pk)
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    open_tickets = (
-        my_tickets(request.user)
-        .open()
-        .select_related("service")
-        .order_by("-updated_at")
-    )
+    open_tickets = my_tickets(request.user).open().select_related("service").order_by("-updated_at")
     context = {
         "nav": "portal",
         "open_tickets": open_tickets[:10],
@@ -51,11 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    tickets = (
-        my_tickets(request.user).search(query).select_related("service")[:10]
-        if query
-        else []
-    )
+    tickets = my_tickets(request.user).search(query).select_related("service")[:10] if query else []
     context = {"nav": "portal", "search_form": form, "query": query, "tickets": tickets}
     return render(request, "portal/search.html", context)
 
@@ -102,30 +91,22 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                 f"Thanks, we have your ticket {ticket.number}. We'll email you as it moves.",
             )
             return redirect(ticket)
-    return render(
-        request, "portal/ticket_create.html", {"nav": "new-ticket", "form": form}
-    )
+    return render(request, "portal/ticket_create.html", {"nav": "new-ticket", "form": form})
 
 
 @login_required
 @require_GET
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk)
-    return render(
-        request, "portal/ticket_detail.html", _detail_context(request, ticket)
-    )
+    return render(request, "portal/ticket_detail.html", _detail_context(request, ticket))
 
 
-def _detail_context(
-    request: HttpRequest, ticket: Ticket, **forms: object
-) -> dict[str, object]:
+def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
     comments = (
         Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
         .select_related("author").prefetch_related("attachments")
     )  # fmt: skip
-    attachments = Attachment.objects.visible_to(request.user).filter(
-        ticket=ticket, comment=None
-    )
+    attachments = Attachment.objects.visible_to(request.user).filter(ticket=ticket, comment=None)
     return {
         "nav": "my-tickets",
         "ticket": ticket,
@@ -178,15 +159,11 @@ def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            services.reopen_ticket(
-                ticket, reason=form.cleaned_data["reason"], by=request.user
-            )
+            services.reopen_ticket(ticket, reason=form.cleaned_data["reason"], by=request.user)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(
-                request, "The ticket is open again; the team has been told."
-            )
+            messages.success(request, "The ticket is open again; the team has been told.")
             return redirect(ticket)
     context = _detail_context(request, ticket, reopen_form=form)
     return render(request, "portal/ticket_detail.html", context)

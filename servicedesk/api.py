@@ -15,9 +15,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response({"detail": " ".join(exc.messages)}, status=409)
         return response
     if isinstance(exc, ValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)

@@ -13,9 +13,7 @@ from drf_spectacular.views import SpectacularAPIView
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to where they work: agents to their queues, others to the portal."""
-    return redirect(
-        "workspace:queue" if request.user.is_staff_member else "portal:home"
-    )
+    return redirect("workspace:queue" if request.user.is_staff_member else "portal:home")
 
 
 @require_GET

@@ -43,9 +43,7 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     # Tests don't run collectstatic, so serve static files from their sources.
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
 
@@ -56,18 +54,14 @@ def service_desk(db) -> Team:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def agent(service_desk: Team) -> User:
-    user = UserFactory(
-        full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT
-    )
+    user = UserFactory(full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT)
     service_desk.members.add(user)
     return user
 
 
 @pytest.fixture
 def second_agent(service_desk: Team) -> User:
-    user = UserFactory(
-        full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT
-    )
+    user = UserFactory(full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT)
     service_desk.members.add(user)
     return user
 
@@ -75,18 +69,14 @@ def second_agent(service_desk: Team) -> User:
 @pytest.fixture
 def other_agent(db) -> User:  # type: ignore[no-untyped-def]
     """An agent of another team, who must not see the Service Desk's tickets."""
-    user = UserFactory(
-        full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT
-    )
+    user = UserFactory(full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT)
     TeamFactory(name="Network").members.add(user)
     return user
 
 
 @pytest.fixture
 def manager(service_desk: Team) -> User:
-    user = UserFactory(
-        full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER
-    )
+    user = UserFactory(full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER)
     service_desk.lead = user
     service_desk.save(update_fields=["lead"])
     return user
@@ -94,9 +84,7 @@ def manager(service_desk: Team) -> User:
 
 @pytest.fixture
 def admin_user(db) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(
-        full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN
-    )
+    return UserFactory(full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN)
 
 
 @pytest.fixture

@@ -33,9 +33,7 @@ class TeamFactory(DjangoModelFactory[Team]):
     name = factory.Sequence(lambda n: f"Team {n}")
 
     @factory.post_generation
-    def members(
-        self, create: bool, extracted: list[User] | None, **kwargs: object
-    ) -> None:
+    def members(self, create: bool, extracted: list[User] | None, **kwargs: object) -> None:
         if create and extracted:
             self.members.set(extracted)
 

@@ -15,9 +15,7 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         if self.refuse_with:
             return self.refuse_with
-        self.messages.append(
-            message_from_bytes(envelope.content, policy=policy.default)
-        )
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted"
 
 

@@ -69,9 +69,7 @@ def test_api_lists_only_visible_tickets(client_as, requester, other_requester, t
     TicketFactory(requester=other_requester)
     data = client_as(requester).get("/api/tickets/").json()
     assert [t["number"] for t in data["results"]] == [ticket.number]
-    assert (
-        client_as(other_requester).get(f"/api/tickets/{ticket.pk}/").status_code == 404
-    )
+    assert client_as(other_requester).get(f"/api/tickets/{ticket.pk}/").status_code == 404
 
 
 def test_api_creates_a_ticket_and_explains_bad_input(client_as, requester, service):

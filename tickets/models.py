@@ -28,9 +28,7 @@ class Service(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
-    owner_team = models.ForeignKey(
-        Team, on_delete=models.PROTECT, related_name="services"
-    )
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="services")
     is_active = models.BooleanField(default=True)
 
     objects = ServiceQuerySet.as_manager()
@@ -135,20 +133,12 @@ class Ticket(models.Model):
 
     subject = models.CharField(max_length=200)
     description = models.TextField()
-    requester = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="requested_tickets"
-    )
-    service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="tickets"
-    )
-    category = models.CharField(
-        max_length=16, choices=Category.choices, default=Category.INCIDENT
-    )
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="requested_tickets")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tickets")
+    category = models.CharField(max_length=16, choices=Category.choices, default=Category.INCIDENT)
     impact = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
     urgency = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
-    priority = models.PositiveSmallIntegerField(
-        choices=Priority.choices, default=Priority.P5
-    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P5)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
@@ -165,25 +155,17 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     # Guards against a double submit: the portal form carries a one-time token.
-    submission_token = models.UUIDField(
-        null=True, blank=True, unique=True, editable=False
-    )
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(
-                fields=["team", "status", "priority"], name="ticket_team_status_prio"
-            ),
+            models.Index(fields=["team", "status", "priority"], name="ticket_team_status_prio"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
-            models.Index(
-                fields=["requester", "-created_at"], name="ticket_requester_created"
-            ),
-            models.Index(
-                fields=["status", "-updated_at"], name="ticket_status_updated"
-            ),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
+            models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
         ]
 
     def __str__(self) -> str:
@@ -233,9 +215,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
 class Comment(models.Model):
     """A public reply or an internal note on a ticket."""
 
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="comments"
-    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="comments")
     body = models.TextField()
     is_internal = models.BooleanField(default=False)
@@ -245,9 +225,7 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [
-            models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")
-        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")]
 
     def __str__(self) -> str:
         return f"{'Note' if self.is_internal else 'Reply'} on {self.ticket_id} by {self.author_id}"
@@ -269,9 +247,7 @@ class AttachmentQuerySet(models.QuerySet["Attachment"]):
 
 
 class Attachment(models.Model):
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="attachments"
-    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     comment = models.ForeignKey(
         Comment,
         null=True,
@@ -329,9 +305,7 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [
-            models.Index(fields=["ticket", "created_at"], name="event_ticket_created")
-        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
@@ -342,9 +316,7 @@ class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
         return self.all() if user.is_authenticated and user.is_admin else self.none()
 
     def due(self, now: object) -> OutboxMessageQuerySet:
-        return self.filter(
-            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
-        )
+        return self.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
 
 
 class OutboxMessage(models.Model):
@@ -364,18 +336,12 @@ class OutboxMessage(models.Model):
 
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    event = models.ForeignKey(
-        TicketEvent, on_delete=models.CASCADE, related_name="messages"
-    )
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="messages"
-    )
+    event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.PENDING
-    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -411,8 +377,5 @@ class OutboxMessage(models.Model):
 
     @property
     def message_id(self) -> str:
-        domain = (
-            settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0]
-            or "servicedesk"
-        )
+        domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "servicedesk"
         return f"<outbox-{self.pk}@{domain}>"

@@ -31,9 +31,7 @@ STALE_CLAIM = timedelta(minutes=5)
 
 
 def wants(user: User, kind: str) -> bool:
-    return not NotificationPreference.objects.filter(
-        user=user, kind=kind, enabled=False
-    ).exists()
+    return not NotificationPreference.objects.filter(user=user, kind=kind, enabled=False).exists()
 
 
 def notify(
@@ -64,9 +62,7 @@ def nudge(message_id: int) -> None:
     try:
         deliver_outbox_message.apply_async((message_id,), retry=False)
     except Exception:  # The broker being unreachable must never fail the request.
-        logger.warning(
-            "Broker unavailable; outbox message %s waits for the sweep", message_id
-        )
+        logger.warning("Broker unavailable; outbox message %s waits for the sweep", message_id)
 
 
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -132,15 +128,11 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
         give_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS or (
             isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
         ) or isinstance(exc, smtplib.SMTPRecipientsRefused)  # fmt: skip
-        message.status = (
-            OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING
-        )
+        message.status = OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING
         message.next_attempt_at = now + timedelta(seconds=30 * 2**message.attempts)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         message.save(update_fields=["status", "next_attempt_at", "last_error"])
-        logger.warning(
-            "Outbox message %s not sent (%s)", message_id, message.last_error
-        )
+        logger.warning("Outbox message %s not sent (%s)", message_id, message.last_error)
         return False
     message.status = OutboxMessage.Status.SENT
     message.sent_at = timezone.now()

@@ -36,9 +36,7 @@ class ConflictError(ValidationError):
 
 # Which status an agent may move a ticket to from each status.
 AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset(
-        {Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CANCELLED}
-    ),
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CANCELLED}),
     Status.OPEN: frozenset({Status.PENDING, Status.RESOLVED, Status.CANCELLED}),
     Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED, Status.CANCELLED}),
     Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
@@ -50,10 +48,7 @@ AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
 def _require_staff(user: User, ticket: Ticket | None = None) -> None:
     if not user.is_staff_member:
         raise PermissionDenied("Only service desk staff can do this.")
-    if (
-        ticket is not None
-        and not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
-    ):
+    if ticket is not None and not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists():
         raise PermissionDenied("This ticket is not in your teams.")
 
 
@@ -238,9 +233,7 @@ def take_ticket(ticket: Ticket, *, by: User) -> Ticket:
 
 
 @transaction.atomic
-def assign_ticket(
-    ticket: Ticket, *, agent: User | None, by: User, version: int | None
-) -> Ticket:
+def assign_ticket(ticket: Ticket, *, agent: User | None, by: User, version: int | None) -> Ticket:
     """Assign a ticket to a member of its team, or unassign it (agent=None)."""
     _require_staff(by, ticket)
     ticket = _lock(ticket, version)
@@ -248,13 +241,9 @@ def assign_ticket(
         raise ValidationError("A closed or cancelled ticket can't be reassigned.")
     if agent is not None:
         if not agent.is_active or not agent.is_staff_member:
-            raise ValidationError(
-                {"assignee": "Only active service desk staff can be assigned."}
-            )
+            raise ValidationError({"assignee": "Only active service desk staff can be assigned."})
         if not Team.objects.of(agent).filter(pk=ticket.team_id).exists():
-            raise ValidationError(
-                {"assignee": f"{agent} is not a member of {ticket.team}."}
-            )
+            raise ValidationError({"assignee": f"{agent} is not a member of {ticket.team}."})
     if ticket.assignee_id == (agent.pk if agent else None):
         return ticket
     now = timezone.now()
@@ -366,9 +355,7 @@ def _set_status(ticket: Ticket, status: str, *, by: User, now: datetime) -> Tick
 
 
 @transaction.atomic
-def change_status(
-    ticket: Ticket, *, status: str, by: User, version: int | None
-) -> Ticket:
+def change_status(ticket: Ticket, *, status: str, by: User, version: int | None) -> Ticket:
     """Move a ticket through its lifecycle as an agent."""
     _require_staff(by, ticket)
     ticket = _lock(ticket, version)
@@ -470,10 +457,7 @@ def update_ticket(
         before["team"], after["team"] = str(ticket.team), str(team)
         ticket.team = team
         fields.append("team")
-        if (
-            ticket.assignee
-            and not Team.objects.of(ticket.assignee).filter(pk=team.pk).exists()
-        ):
+        if ticket.assignee and not Team.objects.of(ticket.assignee).filter(pk=team.pk).exists():
             before["assignee"], after["assignee"] = str(ticket.assignee), None
             ticket.assignee = None
             fields.append("assignee")
@@ -481,9 +465,7 @@ def update_ticket(
         return ticket
     now = timezone.now()
     _save(ticket, fields, now=now)
-    event = _record(
-        ticket, TicketEvent.Kind.UPDATED, by=by, before=before, after=after, now=now
-    )
+    event = _record(ticket, TicketEvent.Kind.UPDATED, by=by, before=before, after=after, now=now)
     if team_changed:
         _notify_team(ticket, event, exclude=by)
     return ticket

@@ -46,9 +46,7 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields = ["q", "status", "priority", "service", "team", "assignee", "sort"]
 
-    def __init__(
-        self, data: object = None, *args: object, user: User, **kwargs: object
-    ) -> None:
+    def __init__(self, data: object = None, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(data, *args, **kwargs)  # type: ignore[arg-type]
         self.filters["service"].queryset = Service.objects.visible_to(user)
         self.filters["team"].queryset = Team.objects.visible_to(user)
@@ -57,11 +55,7 @@ class TicketFilter(django_filters.FilterSet):
     @property
     def qs(self):  # type: ignore[no-untyped-def]
         qs = super().qs
-        data = (
-            self.form.cleaned_data
-            if self.form.is_bound and self.form.is_valid()
-            else {}
-        )
+        data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
         if not data.get("status"):
             qs = qs.open()
         if not data.get("sort"):

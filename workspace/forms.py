@@ -31,9 +31,7 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        members = (
-            User.objects.staff().filter(teams=ticket.team_id).order_by("full_name")
-        )
+        members = User.objects.staff().filter(teams=ticket.team_id).order_by("full_name")
         self.fields["assignee"].queryset = members  # type: ignore[attr-defined]
 
 

@@ -82,9 +82,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _ticket_context(
-    request: HttpRequest, ticket: Ticket, **extra: Any
-) -> dict[str, Any]:
+def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     tab = request.GET.get("tab", "conversation")
     context: dict[str, Any] = {
         "nav": "queues",
@@ -94,9 +92,7 @@ def _ticket_context(
             ticket=ticket,
             initial={"assignee": ticket.assignee_id, "version": ticket.version},
         ),
-        "status_form": StatusForm(
-            initial={"status": ticket.status, "version": ticket.version}
-        ),
+        "status_form": StatusForm(initial={"status": ticket.status, "version": ticket.version}),
         "triage_form": TriageForm(
             user=request.user,
             initial={
@@ -155,17 +151,11 @@ def _after_change(
     response = _render_ticket(
         request, ticket, "ticket-sidebar", error=error, notice=None if error else notice
     )
-    return (
-        trigger_client_event(response, "ticket-thread-changed")
-        if not error
-        else response
-    )
+    return trigger_client_event(response, "ticket-thread-changed") if not error else response
 
 
 def _form_error(form: Any) -> ValidationError:
-    return ValidationError(
-        [error for errors in form.errors.values() for error in errors]
-    )
+    return ValidationError([error for errors in form.errors.values() for error in errors])
 
 
 @staff_required

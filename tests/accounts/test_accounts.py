@@ -8,9 +8,7 @@ from accounts.services import enabled_kinds
 from tests.factories import UserFactory
 
 
-def test_login_with_email_and_password_lands_on_the_right_home(
-    client, requester, agent
-):
+def test_login_with_email_and_password_lands_on_the_right_home(client, requester, agent):
     response = client.post(
         reverse("accounts:login"),
         {"username": "ella@example.com", "password": "correct horse battery staple"},
@@ -61,9 +59,7 @@ def test_password_reset_by_email(client, requester):
     link = re.search(r"http://\S+/accounts/reset/\S+/", mail.outbox[0].body).group(0)
     response = client.get(link, follow=True)
     new = "a-brand-new-long-password-2026"
-    client.post(
-        response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
-    )
+    client.post(response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     requester.refresh_from_db()
     assert requester.check_password(new)
 
@@ -72,9 +68,7 @@ def test_profile_saves_notification_preferences(client_as, requester):
     client = client_as(requester)
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "We received your ticket" in page
-    assert (
-        "New ticket in my team" not in page
-    )  # staff-only kinds are not offered to end users
+    assert "New ticket in my team" not in page  # staff-only kinds are not offered to end users
     client.post(
         reverse("accounts:profile"),
         {

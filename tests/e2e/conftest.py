@@ -17,9 +17,7 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 @pytest.fixture
 def login(live_server):  # type: ignore[no-untyped-def]
-    def log_in(
-        page, email: str, password: str = "correct horse battery staple"
-    ) -> None:  # type: ignore[no-untyped-def]
+    def log_in(page, email: str, password: str = "correct horse battery staple") -> None:  # type: ignore[no-untyped-def]
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)

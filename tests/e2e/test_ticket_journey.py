@@ -22,15 +22,11 @@ def test_end_user_and_agent_work_a_ticket_to_resolution(
 ):
     ella = new_page()
     login(ella, "ella@example.com")
-    expect(
-        ella.get_by_role("heading", name=re.compile("how can we help"))
-    ).to_be_visible()
+    expect(ella.get_by_role("heading", name=re.compile("how can we help"))).to_be_visible()
 
     # Ella reports a problem, in plain words.
     ella.get_by_role("link", name=re.compile("Report a problem")).click()
-    ella.get_by_label("Which service is it about?").select_option(
-        label="Email & Calendar"
-    )
+    ella.get_by_label("Which service is it about?").select_option(label="Email & Calendar")
     ella.get_by_label("Summary").fill("Outlook keeps asking for my password")
     ella.get_by_label("Details").fill("Since this morning, every few minutes.")
     ella.get_by_label("Now: I can't work").check()
@@ -45,25 +41,19 @@ def test_end_user_and_agent_work_a_ticket_to_resolution(
     # Sam finds it in the unassigned queue, takes it and replies.
     sam = new_page()
     login(sam, "sam@example.com")
-    expect(
-        sam.get_by_role("link", name="Outlook keeps asking for my password")
-    ).to_be_visible()
+    expect(sam.get_by_role("link", name="Outlook keeps asking for my password")).to_be_visible()
     sam.get_by_role("link", name="Outlook keeps asking for my password").click()
     sam.get_by_role("button", name="Take").click()
     expect(sam.locator("#ticket-sidebar")).to_contain_text("You have this ticket now.")
     expect(sam.locator("#assignee")).to_contain_text("Sam Patel")
-    sam.get_by_label("Message").fill(
-        "I have reset your mail profile; please restart Outlook."
-    )
+    sam.get_by_label("Message").fill("I have reset your mail profile; please restart Outlook.")
     sam.get_by_role("button", name="Send").click()
     expect(sam.locator("#ticket-tab")).to_contain_text("I have reset your mail profile")
     expect(sam.locator("#ticket-sidebar")).to_contain_text(
         "First response"
     )  # the sidebar refreshed
     sam.get_by_label("Change status").select_option("resolved")
-    sam.locator("#ticket-sidebar").get_by_role(
-        "button", name="Save", exact=True
-    ).click()
+    sam.locator("#ticket-sidebar").get_by_role("button", name="Save", exact=True).click()
     expect(sam.locator("#ticket-sidebar")).to_contain_text("Status changed.")
     expect(sam.locator("#ticket-sidebar .sd-status")).to_have_text("Resolved")
 
@@ -77,9 +67,7 @@ def test_end_user_and_agent_work_a_ticket_to_resolution(
     ella.goto(f"{live_server.url}{ticket.get_absolute_url()}")
     expect(ella.get_by_text("I have reset your mail profile")).to_be_visible()
     ella.get_by_role("button", name="Yes, it's solved").click()
-    expect(
-        ella.get_by_text("Thanks for confirming. The ticket is closed.")
-    ).to_be_visible()
+    expect(ella.get_by_text("Thanks for confirming. The ticket is closed.")).to_be_visible()
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CLOSED
 

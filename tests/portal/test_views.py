@@ -32,19 +32,13 @@ def test_home_shows_my_open_tickets_only(client_as, requester, other_requester, 
 
 
 def test_search_finds_my_tickets_and_offers_to_ask(client_as, requester, ticket):
-    page = (
-        client_as(requester)
-        .get(reverse("portal:search"), {"q": "outlook"})
-        .content.decode()
-    )
+    page = client_as(requester).get(reverse("portal:search"), {"q": "outlook"}).content.decode()
     assert ticket.number in page
     assert "Ask the service desk" in page
 
 
 def test_submit_creates_ticket_and_redirects_to_it(client_as, requester, service):
-    response = client_as(requester).post(
-        reverse("portal:ticket-create"), submit_data(service)
-    )
+    response = client_as(requester).post(reverse("portal:ticket-create"), submit_data(service))
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert response["Location"] == ticket.get_absolute_url()
@@ -60,9 +54,10 @@ def test_submit_with_attachment(client_as, requester, service):
         ],
     )
     client_as(requester).post(reverse("portal:ticket-create"), data)
-    assert sorted(
-        Ticket.objects.get().attachments.values_list("original_name", flat=True)
-    ) == ["error.png", "log.txt"]
+    assert sorted(Ticket.objects.get().attachments.values_list("original_name", flat=True)) == [
+        "error.png",
+        "log.txt",
+    ]
 
 
 def test_double_submit_creates_one_ticket(client_as, requester, service):
@@ -98,19 +93,13 @@ def test_retired_service_is_not_offered(client_as, requester, service):
     retired = ServiceFactory(name="Fax machines", is_active=False)
     page = client_as(requester).get(reverse("portal:ticket-create")).content.decode()
     assert "Fax machines" not in page
-    response = client_as(requester).post(
-        reverse("portal:ticket-create"), submit_data(retired)
-    )
+    response = client_as(requester).post(reverse("portal:ticket-create"), submit_data(retired))
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_detail_shows_public_thread_but_no_internal_notes(
-    client_as, requester, agent, ticket
-):
+def test_detail_shows_public_thread_but_no_internal_notes(client_as, requester, agent, ticket):
     services.add_comment(ticket, body="We are on it.", by=agent)
-    services.add_comment(
-        ticket, body="Probably the switch again.", internal=True, by=agent
-    )
+    services.add_comment(ticket, body="Probably the switch again.", internal=True, by=agent)
     page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
     assert "We are on it." in page
     assert "Probably the switch" not in page
@@ -121,15 +110,10 @@ def test_other_peoples_tickets_are_404(client_as, other_requester, ticket):
     client = client_as(other_requester)
     assert client.get(ticket.get_absolute_url()).status_code == 404
     assert (
-        client.post(
-            reverse("portal:ticket-reply", args=[ticket.pk]), {"body": "hi"}
-        ).status_code
+        client.post(reverse("portal:ticket-reply", args=[ticket.pk]), {"body": "hi"}).status_code
         == 404
     )
-    assert (
-        client.post(reverse("portal:ticket-cancel", args=[ticket.pk])).status_code
-        == 404
-    )
+    assert client.post(reverse("portal:ticket-cancel", args=[ticket.pk])).status_code == 404
 
 
 def test_reply_from_the_portal(client_as, requester, ticket):
@@ -149,20 +133,14 @@ def test_empty_reply_shows_an_error(client_as, requester, ticket):
 
 
 def test_confirm_and_reopen_resolved_ticket(client_as, requester, agent, ticket):
-    services.change_status(
-        ticket, status=Ticket.Status.RESOLVED, by=agent, version=None
-    )
+    services.change_status(ticket, status=Ticket.Status.RESOLVED, by=agent, version=None)
     client = client_as(requester)
     page = client.get(ticket.get_absolute_url()).content.decode()
     assert "Yes, it&#x27;s solved" in page or "Yes, it's solved" in page
-    client.post(
-        reverse("portal:ticket-reopen", args=[ticket.pk]), {"reason": "Still broken."}
-    )
+    client.post(reverse("portal:ticket-reopen", args=[ticket.pk]), {"reason": "Still broken."})
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
-    services.change_status(
-        ticket, status=Ticket.Status.RESOLVED, by=agent, version=None
-    )
+    services.change_status(ticket, status=Ticket.Status.RESOLVED, by=agent, version=None)
     client.post(reverse("portal:ticket-confirm", args=[ticket.pk]))
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CLOSED
@@ -176,19 +154,12 @@ def test_confirming_an_open_ticket_says_why_not(client_as, requester, ticket):
 
 
 def test_my_tickets_list_filters_by_state(client_as, requester, ticket):
-    TicketFactory(
-        requester=requester, subject="Old closed one", status=Ticket.Status.CLOSED
-    )
+    TicketFactory(requester=requester, subject="Old closed one", status=Ticket.Status.CLOSED)
     client = client_as(requester)
+    assert "Old closed one" not in client.get(reverse("portal:ticket-list")).content.decode()
     assert (
         "Old closed one"
-        not in client.get(reverse("portal:ticket-list")).content.decode()
-    )
-    assert (
-        "Old closed one"
-        in client.get(
-            reverse("portal:ticket-list"), {"show": "closed"}
-        ).content.decode()
+        in client.get(reverse("portal:ticket-list"), {"show": "closed"}).content.decode()
     )
 
 

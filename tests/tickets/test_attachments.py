@@ -12,9 +12,7 @@ def html_attachment(ticket, requester):  # type: ignore[no-untyped-def]
         b"<script>alert(document.cookie)</script>",
         content_type="text/html",
     )
-    comment = services.add_comment(
-        ticket, body="See the file", files=[upload], by=requester
-    )
+    comment = services.add_comment(ticket, body="See the file", files=[upload], by=requester)
     return comment.attachments.get()
 
 
@@ -29,9 +27,7 @@ def test_active_content_is_served_as_a_download_never_inline(
         ticket, body="file", files=[SimpleUploadedFile(name, content)], by=requester
     )
     attachment = comment.attachments.get()
-    response = client_as(requester).get(
-        reverse("tickets:attachment", args=[attachment.pk])
-    )
+    response = client_as(requester).get(reverse("tickets:attachment", args=[attachment.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     assert name in response["Content-Disposition"]
@@ -43,9 +39,7 @@ def test_active_content_is_served_as_a_download_never_inline(
 
 def test_staff_of_the_team_can_download(client_as, agent, html_attachment):
     assert (
-        client_as(agent)
-        .get(reverse("tickets:attachment", args=[html_attachment.pk]))
-        .status_code
+        client_as(agent).get(reverse("tickets:attachment", args=[html_attachment.pk])).status_code
         == 200
     )
 
@@ -54,9 +48,7 @@ def test_staff_of_the_team_can_download(client_as, agent, html_attachment):
 def test_others_get_404(client_as, request, html_attachment, persona):
     user = request.getfixturevalue(persona)
     assert (
-        client_as(user)
-        .get(reverse("tickets:attachment", args=[html_attachment.pk]))
-        .status_code
+        client_as(user).get(reverse("tickets:attachment", args=[html_attachment.pk])).status_code
         == 404
     )
 

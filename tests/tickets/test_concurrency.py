@@ -32,9 +32,7 @@ def race(*calls):  # type: ignore[no-untyped-def]
         finally:
             connections.close_all()
 
-    threads = [
-        threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)
-    ]
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -43,9 +41,7 @@ def race(*calls):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("attempt", range(5))
-def test_two_agents_taking_at_once_exactly_one_wins(
-    ticket, agent, second_agent, attempt
-):
+def test_two_agents_taking_at_once_exactly_one_wins(ticket, agent, second_agent, attempt):
     copy_a, copy_b = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
     outcomes = race(
         lambda: services.take_ticket(copy_a, by=agent),
@@ -56,22 +52,15 @@ def test_two_agents_taking_at_once_exactly_one_wins(
     assert len(winners) == 1 and len(losers) == 1, outcomes
     winner = Ticket.objects.get(pk=ticket.pk).assignee
     assert f"{winner} has already taken this ticket." in losers[0].messages
-    assert (
-        TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.TAKEN).count()
-        == 1
-    )
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.TAKEN).count() == 1
 
 
-def test_concurrent_edits_with_the_same_version_one_conflicts(
-    ticket, agent, second_agent
-):
+def test_concurrent_edits_with_the_same_version_one_conflicts(ticket, agent, second_agent):
     version = ticket.version
     copy_a, copy_b = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
     outcomes = race(
         lambda: services.update_ticket(copy_a, priority=1, by=agent, version=version),
-        lambda: services.update_ticket(
-            copy_b, priority=4, by=second_agent, version=version
-        ),
+        lambda: services.update_ticket(copy_b, priority=4, by=second_agent, version=version),
     )
     assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
     assert Ticket.objects.get(pk=ticket.pk).version == version + 1

@@ -26,17 +26,17 @@ def create(requester, service) -> Ticket:  # type: ignore[no-untyped-def]
 
 
 def received(ticket: Ticket) -> OutboxMessage:
-    return OutboxMessage.objects.get(
-        ticket=ticket, kind=NotificationKind.TICKET_RECEIVED
-    )
+    return OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_RECEIVED)
 
 
 def test_commit_nudges_the_dispatcher_with_the_row(
     requester, service, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True):
-            ticket = create(requester, service)
+    with (
+        mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ticket = create(requester, service)
     apply_async.assert_called_once_with((received(ticket).pk,), retry=False)
 
 
@@ -59,11 +59,14 @@ def test_message_is_delivered_once_even_if_the_task_runs_twice(requester, servic
 def test_broker_outage_delays_but_does_not_lose_the_message(
     requester, service, agent, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(
-        tasks.deliver_outbox_message,
-        "apply_async",
-        side_effect=OperationalError("broker down"),
-    ), django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(
+            tasks.deliver_outbox_message,
+            "apply_async",
+            side_effect=OperationalError("broker down"),
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         ticket = create(requester, service)
     assert Ticket.objects.filter(pk=ticket.pk).exists()
     assert mail.outbox == []
@@ -79,17 +82,15 @@ def test_broker_outage_delays_but_does_not_lose_the_message(
     ]
 
 
-def test_rolled_back_ticket_sends_nothing(
-    requester, service, django_capture_on_commit_callbacks
-):
-    with mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async:
-        with (
-            django_capture_on_commit_callbacks(execute=True) as callbacks,
-            pytest.raises(RuntimeError),
-        ):
-            with transaction.atomic():
-                create(requester, service)
-                raise RuntimeError("something later in the request failed")
+def test_rolled_back_ticket_sends_nothing(requester, service, django_capture_on_commit_callbacks):
+    with (
+        mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        create(requester, service)
+        raise RuntimeError("something later in the request failed")
     assert callbacks == []
     apply_async.assert_not_called()
     assert not OutboxMessage.objects.exists()
@@ -116,12 +117,8 @@ def test_transient_smtp_error_retries_later_with_backoff(requester, service):
 
 def test_permanent_smtp_error_marks_the_row_failed(requester, service):
     message = received(create(requester, service))
-    refused = smtplib.SMTPRecipientsRefused(
-        {"ella@example.com": (550, b"no such user")}
-    )
-    with mock.patch(
-        "django.core.mail.EmailMultiAlternatives.send", side_effect=refused
-    ):
+    refused = smtplib.SMTPRecipientsRefused({"ella@example.com": (550, b"no such user")})
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
         notifications.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == Status.FAILED
@@ -130,13 +127,9 @@ def test_permanent_smtp_error_marks_the_row_failed(requester, service):
 def test_gives_up_after_the_configured_attempts(requester, service, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 2
     message = received(create(requester, service))
-    with mock.patch(
-        "django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("network")
-    ):
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("network")):
         for _ in range(2):
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                next_attempt_at=timezone.now()
-            )
+            OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
             notifications.deliver(message.pk)
     message.refresh_from_db()
     assert (message.status, message.attempts) == (Status.FAILED, 2)
@@ -173,9 +166,7 @@ def test_person_who_opted_out_after_queueing_is_skipped(requester, service):
     assert mail.outbox == []
 
 
-def test_delivery_over_real_smtp_has_html_text_and_message_id(
-    requester, service, agent, smtp_sink
-):
+def test_delivery_over_real_smtp_has_html_text_and_message_id(requester, service, agent, smtp_sink):
     ticket = create(requester, service)
     notifications.sweep(now=timezone.now())
     by_recipient = {m["To"]: m for m in smtp_sink.messages}
@@ -201,9 +192,7 @@ def test_smtp_server_refusing_leaves_row_for_retry(requester, service, smtp_sink
 def test_every_kind_of_message_renders(kind, ticket, agent):
     from tickets.models import TicketEvent
 
-    event = TicketEvent.objects.create(
-        ticket=ticket, actor=agent, kind=TicketEvent.Kind.UPDATED
-    )
+    event = TicketEvent.objects.create(ticket=ticket, actor=agent, kind=TicketEvent.Kind.UPDATED)
     comment = services.add_comment(ticket, body="We changed the setting.", by=agent)
     message = OutboxMessage.objects.create(
         kind=kind,

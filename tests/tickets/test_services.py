@@ -15,15 +15,11 @@ Status = Ticket.Status
 
 def kinds_for(ticket: Ticket) -> list[tuple[str, str]]:
     return sorted(
-        OutboxMessage.objects.filter(ticket=ticket).values_list(
-            "kind", "recipient__email"
-        )
+        OutboxMessage.objects.filter(ticket=ticket).values_list("kind", "recipient__email")
     )
 
 
-def test_create_ticket_sets_priority_team_event_and_notifications(
-    requester, service, agent
-):
+def test_create_ticket_sets_priority_team_event_and_notifications(requester, service, agent):
     ticket = services.create_ticket(
         requester=requester, by=requester, service=service, subject="  VPN drops  ",
         description="Every 5 minutes.", impact=Level.HIGH, urgency=Level.MEDIUM,
@@ -33,9 +29,7 @@ def test_create_ticket_sets_priority_team_event_and_notifications(
     assert ticket.team == service.owner_team
     assert ticket.status == Status.NEW
     assert ticket.number == f"INC-{ticket.pk:06d}"
-    assert list(ticket.events.values_list("kind", flat=True)) == [
-        TicketEvent.Kind.CREATED
-    ]
+    assert list(ticket.events.values_list("kind", flat=True)) == [TicketEvent.Kind.CREATED]
     assert kinds_for(ticket) == [
         (NotificationKind.TICKET_IN_QUEUE, agent.email),
         (NotificationKind.TICKET_RECEIVED, requester.email),
@@ -49,9 +43,7 @@ def test_create_ticket_sets_priority_team_event_and_notifications(
         ("medium", "medium", 3), ("low", "high", 3), ("medium", "low", 4), ("low", "medium", 4), ("low", "low", 5),
     ],
 )  # fmt: skip
-def test_priority_follows_the_itil_matrix(
-    requester, service, impact, urgency, priority
-):
+def test_priority_follows_the_itil_matrix(requester, service, impact, urgency, priority):
     ticket = services.create_ticket(requester=requester, by=requester, service=service, subject="s",
                                     description="d", impact=impact, urgency=urgency)  # fmt: skip
     assert ticket.priority == priority
@@ -67,9 +59,7 @@ def test_request_tickets_are_numbered_req(requester, service):
     ("subject", "description", "field"),
     [("  ", "d", "subject"), ("s", "", "description")],
 )
-def test_create_ticket_rejects_blank_fields(
-    requester, service, subject, description, field
-):
+def test_create_ticket_rejects_blank_fields(requester, service, subject, description, field):
     with pytest.raises(ValidationError) as error:
         services.create_ticket(
             requester=requester,
@@ -94,9 +84,7 @@ def test_create_ticket_rejects_retired_service(requester):
         )
 
 
-def test_end_user_cannot_log_a_ticket_for_someone_else(
-    requester, other_requester, service
-):
+def test_end_user_cannot_log_a_ticket_for_someone_else(requester, other_requester, service):
     with pytest.raises(PermissionDenied):
         services.create_ticket(
             requester=other_requester,
@@ -115,9 +103,7 @@ def test_repeated_submission_token_returns_the_first_ticket(requester, service):
                                     description="d", submission_token=token)  # fmt: skip
     assert first.pk == second.pk
     assert Ticket.objects.count() == 1
-    assert (
-        OutboxMessage.objects.filter(kind=NotificationKind.TICKET_RECEIVED).count() == 1
-    )
+    assert OutboxMessage.objects.filter(kind=NotificationKind.TICKET_RECEIVED).count() == 1
 
 
 def test_bad_attachment_rejects_the_whole_ticket(requester, service):
@@ -187,26 +173,20 @@ def test_assign_to_team_member_notifies_them(ticket, agent, second_agent):
 
 def test_assign_to_someone_outside_the_team_is_refused(ticket, agent, other_agent):
     with pytest.raises(ValidationError, match="not a member"):
-        services.assign_ticket(
-            ticket, agent=other_agent, by=agent, version=ticket.version
-        )
+        services.assign_ticket(ticket, agent=other_agent, by=agent, version=ticket.version)
 
 
 def test_stale_version_is_a_conflict_not_a_lost_update(ticket, agent, second_agent):
     seen = ticket.version
     services.update_ticket(ticket, priority=Priority.P1, by=agent, version=seen)
     with pytest.raises(ConflictError, match="changed by someone else"):
-        services.assign_ticket(
-            ticket, agent=second_agent, by=second_agent, version=seen
-        )
+        services.assign_ticket(ticket, agent=second_agent, by=second_agent, version=seen)
     ticket.refresh_from_db()
     assert ticket.priority == Priority.P1
     assert ticket.assignee is None
 
 
-def test_first_public_agent_reply_records_first_response_and_opens(
-    ticket, agent, requester
-):
+def test_first_public_agent_reply_records_first_response_and_opens(ticket, agent, requester):
     comment = services.add_comment(ticket, body="Looking into it.", by=agent)
     ticket.refresh_from_db()
     assert ticket.first_responded_at == comment.created_at
@@ -248,9 +228,7 @@ def test_blank_reply_is_refused(ticket, requester):
 
 
 def test_resolve_notifies_requester_and_confirm_closes(ticket, agent, requester):
-    services.change_status(
-        ticket, status=Status.RESOLVED, by=agent, version=ticket.version
-    )
+    services.change_status(ticket, status=Status.RESOLVED, by=agent, version=ticket.version)
     ticket.refresh_from_db()
     assert ticket.resolved_at is not None
     assert (NotificationKind.TICKET_RESOLVED, requester.email) in kinds_for(ticket)
@@ -267,9 +245,7 @@ def test_requester_reopens_with_reason_and_assignee_is_told(ticket, agent, reque
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     assert ticket.resolved_at is None
-    assert ticket.comments.filter(
-        author=requester, body="Still asks for the password."
-    ).exists()
+    assert ticket.comments.filter(author=requester, body="Still asks for the password.").exists()
     assert (NotificationKind.TICKET_REOPENED, agent.email) in kinds_for(ticket)
 
 
@@ -320,15 +296,11 @@ def test_agent_status_transitions(ticket, agent, start, target, allowed):
         assert (event.before, event.after) == ({"status": start}, {"status": target})
     else:
         with pytest.raises(ValidationError):
-            services.change_status(
-                ticket, status=target, by=agent, version=ticket.version
-            )
+            services.change_status(ticket, status=target, by=agent, version=ticket.version)
         assert Ticket.objects.get(pk=ticket.pk).status == start
 
 
-def test_moving_to_another_team_unassigns_and_tells_the_new_team(
-    ticket, agent, other_agent
-):
+def test_moving_to_another_team_unassigns_and_tells_the_new_team(ticket, agent, other_agent):
     services.take_ticket(ticket, by=agent)
     network = other_agent.teams.get()
     services.update_ticket(ticket, team=network, by=agent, version=None)
@@ -341,9 +313,7 @@ def test_moving_to_another_team_unassigns_and_tells_the_new_team(
 
 
 def test_update_without_changes_writes_nothing(ticket, agent):
-    services.update_ticket(
-        ticket, priority=ticket.priority, by=agent, version=ticket.version
-    )
+    services.update_ticket(ticket, priority=ticket.priority, by=agent, version=ticket.version)
     assert not ticket.events.filter(kind=TicketEvent.Kind.UPDATED).exists()
 
 
@@ -374,7 +344,5 @@ def test_visible_to_scopes_tickets_per_role(
 def test_comments_visible_to_end_users_exclude_internal_notes(ticket, agent, requester):
     services.add_comment(ticket, body="public", by=agent)
     services.add_comment(ticket, body="secret", internal=True, by=agent)
-    assert list(
-        Comment.objects.visible_to(requester).values_list("body", flat=True)
-    ) == ["public"]
+    assert list(Comment.objects.visible_to(requester).values_list("body", flat=True)) == ["public"]
     assert Comment.objects.visible_to(agent).count() == 2

@@ -66,9 +66,7 @@ def wait_for(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped
     return False
 
 
-def test_worker_delivers_each_message_once_after_commit(
-    requester, agent, service, worker
-):
+def test_worker_delivers_each_message_once_after_commit(requester, agent, service, worker):
     ticket = services.create_ticket(
         requester=requester,
         by=requester,
@@ -81,20 +79,16 @@ def test_worker_delivers_each_message_once_after_commit(
         "ella@example.com",
         "sam@example.com",
     ]
-    assert set(
-        OutboxMessage.objects.filter(ticket=ticket).values_list("status", flat=True)
-    ) == {"sent"}
+    assert set(OutboxMessage.objects.filter(ticket=ticket).values_list("status", flat=True)) == {
+        "sent"
+    }
     # A second nudge for a sent row (a redelivered task) sends nothing.
-    tasks.deliver_outbox_message.delay(
-        OutboxMessage.objects.filter(ticket=ticket).first().pk
-    )
+    tasks.deliver_outbox_message.delay(OutboxMessage.objects.filter(ticket=ticket).first().pk)
     time.sleep(1)
     assert len(worker.messages) == 2
 
 
-def test_message_whose_nudge_was_lost_goes_out_with_the_sweep(
-    requester, service, worker
-):
+def test_message_whose_nudge_was_lost_goes_out_with_the_sweep(requester, service, worker):
     with mock.patch.object(
         tasks.deliver_outbox_message,
         "apply_async",

@@ -16,19 +16,13 @@ def test_end_users_get_404_for_the_workspace(client_as, requester, ticket):
     client = client_as(requester)
     assert client.get(reverse("workspace:queue")).status_code == 404
     assert client.get(ticket.get_workspace_url()).status_code == 404
-    assert (
-        client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code
-        == 404
-    )
+    assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
 
 
 def test_agent_of_another_team_gets_404_for_the_ticket(client_as, other_agent, ticket):
     client = client_as(other_agent)
     assert client.get(ticket.get_workspace_url()).status_code == 404
-    assert (
-        client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code
-        == 404
-    )
+    assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
     assert (
         client.post(
             reverse("workspace:ticket-comment", args=[ticket.pk]), {"body": "x"}
@@ -44,9 +38,7 @@ def test_agent_of_another_team_gets_404_for_the_ticket(client_as, other_agent, t
 def test_unassigned_queue_lists_team_tickets_without_assignee(
     client_as, agent, second_agent, ticket, service
 ):
-    taken = TicketFactory(
-        service=service, subject="Already taken one", assignee=second_agent
-    )
+    taken = TicketFactory(service=service, subject="Already taken one", assignee=second_agent)
     page = client_as(agent).get(reverse("workspace:queue")).content.decode()
     assert ticket.subject in page
     assert taken.subject not in page
@@ -54,9 +46,7 @@ def test_unassigned_queue_lists_team_tickets_without_assignee(
 
 def test_mine_and_team_queues(client_as, agent, second_agent, service):
     mine = TicketFactory(service=service, subject="Assigned to Sam", assignee=agent)
-    theirs = TicketFactory(
-        service=service, subject="Assigned to Chloe", assignee=second_agent
-    )
+    theirs = TicketFactory(service=service, subject="Assigned to Chloe", assignee=second_agent)
     client = client_as(agent)
     page = client.get(reverse("workspace:queue"), {"queue": "mine"}).content.decode()
     assert mine.subject in page and theirs.subject not in page
@@ -65,9 +55,7 @@ def test_mine_and_team_queues(client_as, agent, second_agent, service):
 
 
 def test_queue_hides_closed_tickets_unless_asked(client_as, agent, service):
-    closed = TicketFactory(
-        service=service, subject="Closed long ago", status=Ticket.Status.CLOSED
-    )
+    closed = TicketFactory(service=service, subject="Closed long ago", status=Ticket.Status.CLOSED)
     client = client_as(agent)
     assert (
         closed.subject
@@ -80,16 +68,10 @@ def test_queue_hides_closed_tickets_unless_asked(client_as, agent, service):
 
 
 def test_queue_filters_search_and_sort(client_as, agent, service):
-    urgent = TicketFactory(
-        service=service, subject="Payroll export fails", priority=Priority.P1
-    )
-    routine = TicketFactory(
-        service=service, subject="New mouse please", priority=Priority.P4
-    )
+    urgent = TicketFactory(service=service, subject="Payroll export fails", priority=Priority.P1)
+    routine = TicketFactory(service=service, subject="New mouse please", priority=Priority.P4)
     client = client_as(agent)
-    page = client.get(
-        reverse("workspace:queue"), {"queue": "all", "priority": 1}
-    ).content.decode()
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "priority": 1}).content.decode()
     assert urgent.subject in page and routine.subject not in page
     page = client.get(
         reverse("workspace:queue"), {"queue": "all", "q": "payroll export"}
@@ -123,9 +105,7 @@ def test_queue_htmx_request_returns_only_the_list(client_as, agent, ticket):
     assert ticket.subject in body
 
 
-def test_queue_query_count_is_fixed(
-    client_as, agent, service, django_assert_num_queries
-):
+def test_queue_query_count_is_fixed(client_as, agent, service, django_assert_num_queries):
     client = client_as(agent)
     TicketFactory.create_batch(2, service=service)
     client.get(reverse("workspace:queue"), {"queue": "all"})
@@ -166,9 +146,7 @@ def test_ticket_page_shows_notes_to_staff(client_as, agent, ticket):
     assert "Internal note" in page
 
 
-def test_take_with_htmx_returns_the_sidebar_and_refreshes_the_thread(
-    client_as, agent, ticket
-):
+def test_take_with_htmx_returns_the_sidebar_and_refreshes_the_thread(client_as, agent, ticket):
     response = client_as(agent).post(
         reverse("workspace:ticket-take", args=[ticket.pk]), headers=HTMX
     )
@@ -196,9 +174,7 @@ def test_take_without_javascript_redirects_with_a_message(client_as, agent, tick
     assert "You have this ticket now." in response.content.decode()
 
 
-def test_reply_with_htmx_returns_the_thread_and_refreshes_the_sidebar(
-    client_as, agent, ticket
-):
+def test_reply_with_htmx_returns_the_thread_and_refreshes_the_sidebar(client_as, agent, ticket):
     response = client_as(agent).post(
         reverse("workspace:ticket-comment", args=[ticket.pk]),
         {"body": "On it."},
@@ -290,14 +266,10 @@ def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target, tab
     )
     assert f'id="{target}"' in body and "<html" not in body
     if target == "comment-thread":
-        assert (
-            'id="reply-form"' not in body
-        )  # a refresh never wipes a reply being typed
+        assert 'id="reply-form"' not in body  # a refresh never wipes a reply being typed
 
 
-def test_manager_sees_team_tickets_and_admin_sees_all(
-    client_as, manager, admin_user, ticket
-):
+def test_manager_sees_team_tickets_and_admin_sees_all(client_as, manager, admin_user, ticket):
     elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
     assert client_as(manager).get(ticket.get_workspace_url()).status_code == 200
     assert client_as(manager).get(elsewhere.get_workspace_url()).status_code == 404

@@ -171,9 +171,7 @@ class Command(BaseCommand):
     def seed(self, rng: random.Random, count: int) -> None:
         # Hash the shared demo password once; hashing it per person takes seconds.
         password = make_password(DEMO_PASSWORD)
-        departments = {
-            name: Department.objects.create(name=name) for name in DEPARTMENTS
-        }
+        departments = {name: Department.objects.create(name=name) for name in DEPARTMENTS}
         people: dict[str, User] = {}
         for name, department, title in END_USERS:
             people[name] = User.objects.create(
@@ -215,8 +213,7 @@ class Command(BaseCommand):
         statuses = [s for s, _ in STATUS_MIX]
         weights = [w for _, w in STATUS_MIX]
         members_by_team = {
-            team.pk: list(team.members.all())
-            for team in Team.objects.prefetch_related("members")
+            team.pk: list(team.members.all()) for team in Team.objects.prefetch_related("members")
         }
         levels = [Level.LOW, Level.LOW, Level.MEDIUM, Level.HIGH]
         ella = requesters[0]
@@ -224,11 +221,7 @@ class Command(BaseCommand):
             service = rng.choice(list(services.values()))
             status = rng.choices(statuses, weights)[0]
             # Ella, the demo end user, gets one ticket in every state first, then a share of the rest.
-            requester = (
-                ella
-                if index < len(statuses) or index % 9 == 0
-                else rng.choice(requesters)
-            )
+            requester = ella if index < len(statuses) or index % 9 == 0 else rng.choice(requesters)
             if index < len(statuses):
                 status = statuses[index]
             open_recently = status in Ticket.OPEN_STATUSES
