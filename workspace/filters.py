@@ -38,7 +38,7 @@ class TicketFilter(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(
         method="filter_sort", empty_label=None, label="Sort",
-        choices=[("priority", "Priority"), ("age", "Oldest first"), ("-age", "Newest first"), ("updated", "Recently updated")],
+        choices=[("priority", "Sort: priority"), ("age", "Sort: oldest first"), ("-age", "Sort: newest first"), ("updated", "Sort: recently updated")],
         widget=select(),
     )  # fmt: skip
 

@@ -3,6 +3,7 @@ from django import forms
 from accounts.models import Team, User
 from tickets.forms import MultipleFileField
 from tickets.models import Priority, Service, Ticket
+from tickets.services import AGENT_TRANSITIONS
 
 
 class VersionedForm(forms.Form):
@@ -40,6 +41,15 @@ class StatusForm(VersionedForm):
         choices=Ticket.Status.choices,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
+
+    def __init__(self, *args: object, ticket: Ticket | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if ticket is not None:
+            # Offer only the moves the lifecycle allows; the service still checks.
+            allowed = AGENT_TRANSITIONS[ticket.status] | {ticket.status}
+            self.fields["status"].widget.choices = [
+                (value, label) for value, label in Ticket.Status.choices if value in allowed
+            ]
 
 
 class TriageForm(VersionedForm):

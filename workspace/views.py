@@ -92,7 +92,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
             ticket=ticket,
             initial={"assignee": ticket.assignee_id, "version": ticket.version},
         ),
-        "status_form": StatusForm(initial={"status": ticket.status, "version": ticket.version}),
+        "status_form": StatusForm(
+            ticket=ticket, initial={"status": ticket.status, "version": ticket.version}
+        ),
         "triage_form": TriageForm(
             user=request.user,
             initial={

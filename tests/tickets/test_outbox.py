@@ -204,3 +204,18 @@ def test_every_kind_of_message_renders(kind, ticket, agent):
     email = notifications.render(message)
     assert ticket.number in email.subject or ticket.subject in email.subject
     assert "http://servicedesk.test/" in email.body
+
+
+def test_subject_lines_are_not_html_escaped(requester, agent):
+    from tests.factories import ServiceFactory, TeamFactory
+
+    team = TeamFactory(name="Network & Infrastructure", members=[agent])
+    vpn = ServiceFactory(name="VPN & Remote Access", owner_team=team)
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=vpn, subject="Can't <connect>", description="d"
+    )
+    message = OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_IN_QUEUE)
+    assert notifications.render(message).subject.startswith(
+        "[Network & Infrastructure] New P5 Planning ticket"
+    )
+    assert notifications.render(message).subject.endswith("Can't <connect>")

@@ -122,6 +122,12 @@ SUBJECTS = {
     "File Sharing": ["File locked by a user who left", "Restore a deleted folder", "Shared drive is full"],
 }  # fmt: skip
 
+DETAILS = [
+    "It started this morning and restarting did not help.",
+    "It has happened a few times this week, always in the afternoon.",
+    "Colleagues next to me see the same thing.",
+    "I need this before the end of the month for the audit.",
+]
 REPLIES = [
     "Thanks for reporting this. I'm looking into it now.",
     "Could you send a screenshot of the error message, please?",
@@ -231,9 +237,10 @@ class Command(BaseCommand):
             impact, urgency = rng.choice(levels), rng.choice(levels)
             team_members = members_by_team[service.owner_team_id]
             assignee = None if status == Ticket.Status.NEW else rng.choice(team_members)
+            subject = rng.choice(SUBJECTS[service.name])
             ticket = Ticket.objects.create(
-                subject=rng.choice(SUBJECTS[service.name]),
-                description="Hello,\n\n" + rng.choice(SUBJECTS[service.name]) + ". It started this morning and I have tried restarting.\n\nThanks",
+                subject=subject,
+                description=f"Hello,\n\n{subject}. {rng.choice(DETAILS)}\n\nThanks",
                 requester=requester, service=service, team=service.owner_team, assignee=assignee,
                 category=Ticket.Category.REQUEST if "Request" in service.name or rng.random() < 0.25 else Ticket.Category.INCIDENT,
                 impact=impact, urgency=urgency, priority=priority_for(impact, urgency),
