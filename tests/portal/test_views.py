@@ -174,3 +174,32 @@ def test_my_tickets_query_count_does_not_grow(
     TicketFactory.create_batch(15, requester=requester, service=service)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("portal:ticket-list"))
+
+
+def test_ticket_text_is_escaped_everywhere(client_as, requester, agent, service):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service,
+        subject="<script>alert(1)</script>", description="<img src=x onerror=alert(2)>",
+    )  # fmt: skip
+    for client, url in (
+        (client_as(requester), ticket.get_absolute_url()),
+        (client_as(agent), ticket.get_workspace_url()),
+    ):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<img src=x" not in page
+
+
+def test_ticket_page_query_count_does_not_grow_with_the_thread(
+    client_as, requester, agent, ticket, django_assert_max_num_queries
+):
+    client = client_as(requester)
+    services.add_comment(ticket, body="first", by=agent)
+    client.get(ticket.get_absolute_url())
+    with django_assert_max_num_queries(10) as few:
+        client.get(ticket.get_absolute_url())
+    for n in range(8):
+        services.add_comment(ticket, body=f"reply {n}", by=agent if n % 2 else requester)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(ticket.get_absolute_url())
