@@ -166,6 +166,9 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
+            models.Index(
+                fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_due"
+            ),
         ]
 
     def __str__(self) -> str:

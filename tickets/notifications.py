@@ -79,6 +79,7 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
         "ticket_url": f"{settings.SITE_URL}{path}",
         "preferences_url": f"{settings.SITE_URL}/accounts/profile/",
         "site_url": settings.SITE_URL,
+        "auto_close_days": settings.AUTO_CLOSE_AFTER_DAYS,
     }
     base = f"emails/{message.kind}"
     subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())

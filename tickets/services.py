@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -334,7 +334,7 @@ def add_comment(
     return comment
 
 
-def _set_status(ticket: Ticket, status: str, *, by: User, now: datetime) -> TicketEvent:
+def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) -> TicketEvent:
     before = ticket.status
     ticket.status = status
     fields = ["status"]
@@ -469,3 +469,25 @@ def update_ticket(
     if team_changed:
         _notify_team(ticket, event, exclude=by)
     return ticket
+
+
+def close_resolved_tickets(*, now: datetime, after: timedelta, limit: int = 500) -> int:
+    """Close tickets resolved longer ago than `after` that nobody confirmed or reopened.
+
+    Requesters who never answer should not leave tickets resolved for ever; the email
+    that announced the resolution says how long they have to reopen.
+    """
+    closed = 0
+    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - after)
+    for ticket_id in due.order_by("resolved_at").values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            # skip_locked: a ticket someone is reopening right now is left for the next run.
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=ticket_id, status=Status.RESOLVED)
+                .first()
+            )
+            if ticket is not None:
+                _set_status(ticket, Status.CLOSED, by=None, now=now)
+                closed += 1
+    return closed

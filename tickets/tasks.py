@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import notifications
@@ -14,3 +17,11 @@ def deliver_outbox_message(message_id: int) -> bool:
 def sweep_outbox() -> int:
     """Deliver outbox rows whose nudge was lost, so a broker outage only delays mail."""
     return notifications.sweep(now=timezone.now())
+
+
+@shared_task
+def close_resolved_tickets() -> int:
+    """Close resolved tickets whose requester neither confirmed nor reopened in time."""
+    from .services import close_resolved_tickets as close
+
+    return close(now=timezone.now(), after=timedelta(days=settings.AUTO_CLOSE_AFTER_DAYS))

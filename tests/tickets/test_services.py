@@ -346,3 +346,27 @@ def test_comments_visible_to_end_users_exclude_internal_notes(ticket, agent, req
     services.add_comment(ticket, body="secret", internal=True, by=agent)
     assert list(Comment.objects.visible_to(requester).values_list("body", flat=True)) == ["public"]
     assert Comment.objects.visible_to(agent).count() == 2
+
+
+def test_resolved_tickets_close_after_the_grace_period(ticket, agent):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.change_status(ticket, status=Status.RESOLVED, by=agent, version=None)
+    ticket.refresh_from_db()
+    early = ticket.resolved_at + timedelta(days=4)
+    assert services.close_resolved_tickets(now=early, after=timedelta(days=5)) == 0
+    late = ticket.resolved_at + timedelta(days=5, minutes=1)
+    assert services.close_resolved_tickets(now=late, after=timedelta(days=5)) == 1
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.closed_at) == (Status.CLOSED, late)
+    event = ticket.events.filter(kind=TicketEvent.Kind.STATUS_CHANGED).last()
+    assert (event.actor, event.after) == (None, {"status": "closed"})
+    # Running again finds nothing more to do.
+    assert (
+        services.close_resolved_tickets(
+            now=timezone.now() + timedelta(days=30), after=timedelta(days=5)
+        )
+        == 0
+    )
