@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format check-deploy compose-config clean
+.PHONY: run test test-fast lint format check-deploy compose-config clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,11 @@ compose-config:
 	mkdir -p $${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins
 	cp "$$(.tools/bin/python -c 'import compose,os;print(os.path.dirname(compose.__file__))')/docker-compose" $${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins/docker-compose
 	docker compose config -q && echo "docker-compose.yml is valid"
+
+# Benchmarks on a dedicated Postgres database per size (see docs/benchmarks.md).
+BENCH_DB_URL ?= postgres://servicedesk:servicedesk@127.0.0.1:5432/servicedesk_bench
+bench: $(STAMP)
+	DEBUG=1 DATABASE_URL=$(BENCH_DB_URL)_1000000 $(BIN)/python manage.py bench --tickets 1000000 --seconds 8
+
+bench-quick: $(STAMP)
+	DEBUG=1 DATABASE_URL=$(BENCH_DB_URL)_100000 $(BIN)/python manage.py bench --tickets 100000 --seconds 3

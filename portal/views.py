@@ -5,12 +5,12 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from servicedesk.pagination import CappedPaginator
 from tickets import services
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Service, Ticket
@@ -60,7 +60,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         tickets = tickets.open()
     elif show == "closed":
         tickets = tickets.exclude(status__in=Ticket.OPEN_STATUSES)
-    page = Paginator(tickets, 20).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, 20).get_page(request.GET.get("page"))
     context = {
         "nav": "my-tickets",
         "page_obj": page,

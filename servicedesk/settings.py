@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "portal",
     "workspace",
     "dashboards",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "servicedesk.urls"
+# Benchmark runs add the floor page and a query counter; production never routes them.
+BENCH_ENABLED = env_bool("BENCH_ENABLED")
+ROOT_URLCONF = "benchmarks.urls" if BENCH_ENABLED else "servicedesk.urls"
+if BENCH_ENABLED:
+    MIDDLEWARE.insert(0, "benchmarks.middleware.QueryCountMiddleware")
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 
 TEMPLATES = [

@@ -1,7 +1,7 @@
 """The notification outbox: record messages in the transaction, deliver after commit.
 
 `notify()` is called by services inside their transaction and inserts one row per
-recipient and event. After commit, the dispatcher task is nudged; beat's sweep picks up
+recipient and event. After commit, a worker is nudged to deliver that event's rows; beat's sweep picks up
 anything the nudge missed (a broker outage, a crashed worker). `deliver()` claims its row
 with a conditional update, so two workers racing on one row send it once.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,34 +36,48 @@ def wants(user: User, kind: str) -> bool:
 
 
 def notify(
-    recipient: User, *, kind: str, event: TicketEvent, comment: Comment | None = None
-) -> OutboxMessage | None:
-    """Queue one email to one person about a ticket event, unless they opted out."""
-    if not recipient.is_active or not recipient.email or not wants(recipient, kind):
-        return None
-    message, created = OutboxMessage.objects.get_or_create(
-        event=event,
-        recipient=recipient,
-        kind=kind,
-        defaults={
-            "ticket_id": event.ticket_id,
-            "comment": comment,
-            "created_at": event.created_at,
-        },
+    recipients: Iterable[User], *, kind: str, event: TicketEvent, comment: Comment | None = None
+) -> int:
+    """Queue one email per person about a ticket event, skipping those who opted out.
+
+    One query for the opt-outs and one insert for all rows, however many people; the
+    unique key (event, recipient, kind) makes a repeated call insert nothing.
+    """
+    people = {person.pk: person for person in recipients if person.is_active and person.email}
+    if not people:
+        return 0
+    opted_out = set(
+        NotificationPreference.objects.filter(
+            user_id__in=people, kind=kind, enabled=False
+        ).values_list("user_id", flat=True)
     )
-    if created:
-        transaction.on_commit(lambda: nudge(message.pk))
-    return message
+    rows = [
+        OutboxMessage(
+            kind=kind,
+            recipient_id=pk,
+            event=event,
+            ticket_id=event.ticket_id,
+            comment=comment,
+            created_at=event.created_at,
+            next_attempt_at=event.created_at,
+        )  # fmt: skip
+        for pk in people
+        if pk not in opted_out
+    ]
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(lambda: nudge(event.pk))
+    return len(rows)
 
 
-def nudge(message_id: int) -> None:
-    """Ask a worker to deliver now; if the broker is down, the sweep delivers later."""
-    from .tasks import deliver_outbox_message
+def nudge(event_id: int) -> None:
+    """Ask a worker to deliver an event's messages now; if the broker is down, the sweep will."""
+    from .tasks import deliver_event_messages
 
     try:
-        deliver_outbox_message.apply_async((message_id,), retry=False)
+        deliver_event_messages.apply_async((event_id,), retry=False)
     except Exception:  # The broker being unreachable must never fail the request.
-        logger.warning("Broker unavailable; outbox message %s waits for the sweep", message_id)
+        logger.warning("Broker unavailable; messages of event %s wait for the sweep", event_id)
 
 
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -140,6 +155,13 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
     message.last_error = ""
     message.save(update_fields=["status", "sent_at", "last_error"])
     return True
+
+
+def deliver_for_event(event_id: int, *, now: datetime | None = None) -> int:
+    """Send the pending messages one event caused."""
+    now = now or timezone.now()
+    pending = OutboxMessage.objects.due(now).filter(event_id=event_id).values_list("pk", flat=True)
+    return sum(deliver(pk, now=now) for pk in list(pending))
 
 
 def sweep(*, now: datetime, limit: int = 200) -> int:

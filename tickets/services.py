@@ -129,9 +129,8 @@ def _store_attachments(
 
 
 def _notify_team(ticket: Ticket, event: TicketEvent, *, exclude: User | None) -> None:
-    for member in ticket.team.members.filter(is_active=True):
-        if member != exclude:
-            notify(member, kind=NotificationKind.TICKET_IN_QUEUE, event=event)
+    members = ticket.team.members.filter(is_active=True).exclude(pk=exclude.pk if exclude else None)
+    notify(members, kind=NotificationKind.TICKET_IN_QUEUE, event=event)
 
 
 @transaction.atomic
@@ -201,7 +200,7 @@ def create_ticket(
         now=now,
     )
     _store_attachments(ticket, files, by=by, comment=None, now=now)
-    notify(requester, kind=NotificationKind.TICKET_RECEIVED, event=event)
+    notify([requester], kind=NotificationKind.TICKET_RECEIVED, event=event)
     _notify_team(ticket, event, exclude=by)
     return ticket
 
@@ -259,7 +258,7 @@ def assign_ticket(ticket: Ticket, *, agent: User | None, by: User, version: int 
         after={"assignee": str(agent) if agent else None}, now=now,
     )  # fmt: skip
     if agent is not None and agent != by:
-        notify(agent, kind=NotificationKind.TICKET_ASSIGNED, event=event)
+        notify([agent], kind=NotificationKind.TICKET_ASSIGNED, event=event)
     return ticket
 
 
@@ -326,7 +325,7 @@ def add_comment(
         recipient = ticket.requester if is_staff else ticket.assignee
         if recipient is not None and recipient != by:
             notify(
-                recipient,
+                [recipient],
                 kind=NotificationKind.PUBLIC_REPLY,
                 event=event,
                 comment=comment,
@@ -371,9 +370,9 @@ def change_status(ticket: Ticket, *, status: str, by: User, version: int | None)
     reopened = ticket.status == Status.RESOLVED and status == Status.OPEN
     event = _set_status(ticket, status, by=by, now=timezone.now())
     if status == Status.RESOLVED and ticket.requester != by:
-        notify(ticket.requester, kind=NotificationKind.TICKET_RESOLVED, event=event)
+        notify([ticket.requester], kind=NotificationKind.TICKET_RESOLVED, event=event)
     if reopened and ticket.assignee is not None and ticket.assignee != by:
-        notify(ticket.assignee, kind=NotificationKind.TICKET_REOPENED, event=event)
+        notify([ticket.assignee], kind=NotificationKind.TICKET_REOPENED, event=event)
     return ticket
 
 
@@ -404,7 +403,7 @@ def reopen_ticket(ticket: Ticket, *, reason: str, by: User) -> Ticket:
     Comment.objects.create(ticket=ticket, author=by, body=reason, created_at=now)
     event = _set_status(ticket, Status.OPEN, by=by, now=now)
     if ticket.assignee is not None:
-        notify(ticket.assignee, kind=NotificationKind.TICKET_REOPENED, event=event)
+        notify([ticket.assignee], kind=NotificationKind.TICKET_REOPENED, event=event)
     else:
         _notify_team(ticket, event, exclude=by)
     return ticket

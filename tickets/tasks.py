@@ -8,9 +8,9 @@ from . import notifications
 
 
 @shared_task
-def deliver_outbox_message(message_id: int) -> bool:
-    """Send one queued email; safe to run twice (the row is claimed first)."""
-    return notifications.deliver(message_id)
+def deliver_event_messages(event_id: int) -> int:
+    """Send the emails one ticket event caused; safe to run twice (rows are claimed first)."""
+    return notifications.deliver_for_event(event_id)
 
 
 @shared_task

@@ -50,7 +50,11 @@ class TicketFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)  # type: ignore[arg-type]
         self.filters["service"].queryset = Service.objects.visible_to(user)
         self.filters["team"].queryset = Team.objects.visible_to(user)
-        self.filters["assignee"].queryset = User.objects.staff()
+        # Agents filter by the people they work with; admins by anyone on the staff.
+        staff = User.objects.staff()
+        if not user.is_admin:
+            staff = staff.filter(teams__in=Team.objects.of(user)).distinct()
+        self.filters["assignee"].queryset = staff
 
     @property
     def qs(self):  # type: ignore[no-untyped-def]

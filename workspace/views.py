@@ -7,12 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from servicedesk.pagination import CappedPaginator
 from tickets import services
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
@@ -60,26 +60,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.GET, queryset=visible.in_queue(name, request.user), user=request.user
     )
     tickets = filterset.qs.select_related("requester", "service", "team", "assignee")
-    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, 25).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "nav": "queues",
         "queue": name,
-        "queues": [
-            (key, label, visible.open().in_queue(key, request.user).count())
-            for key, label in QUEUES.items()
-        ],
         "filter": filterset,
         "page_obj": page,
         "query_string": params.urlencode(),
     }
-    template = (
-        "workspace/queue.html#ticket-list"
-        if request.htmx and request.htmx.target == "ticket-list"
-        else "workspace/queue.html"
-    )
-    return render(request, template, context)
+    if request.htmx and request.htmx.target == "ticket-list":
+        return render(request, "workspace/queue.html#ticket-list", context)
+    counts = visible.queue_counts(request.user)
+    context["queues"] = [(key, label, counts[key]) for key, label in QUEUES.items()]
+    return render(request, "workspace/queue.html", context)
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:

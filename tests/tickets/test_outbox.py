@@ -33,17 +33,17 @@ def test_commit_nudges_the_dispatcher_with_the_row(
     requester, service, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async,
+        mock.patch.object(tasks.deliver_event_messages, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         ticket = create(requester, service)
-    apply_async.assert_called_once_with((received(ticket).pk,), retry=False)
+    apply_async.assert_called_once_with((received(ticket).event_id,), retry=False)
 
 
 def test_message_is_delivered_once_even_if_the_task_runs_twice(requester, service):
     message = received(create(requester, service))
-    assert tasks.deliver_outbox_message(message.pk) is True
-    assert tasks.deliver_outbox_message(message.pk) is False
+    assert tasks.deliver_event_messages(message.event_id) == 1
+    assert tasks.deliver_event_messages(message.event_id) == 0
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert message.status == Status.SENT
@@ -61,7 +61,7 @@ def test_broker_outage_delays_but_does_not_lose_the_message(
 ):
     with (
         mock.patch.object(
-            tasks.deliver_outbox_message,
+            tasks.deliver_event_messages,
             "apply_async",
             side_effect=OperationalError("broker down"),
         ),
@@ -84,7 +84,7 @@ def test_broker_outage_delays_but_does_not_lose_the_message(
 
 def test_rolled_back_ticket_sends_nothing(requester, service, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(tasks.deliver_outbox_message, "apply_async") as apply_async,
+        mock.patch.object(tasks.deliver_event_messages, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
         transaction.atomic(),

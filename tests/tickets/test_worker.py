@@ -32,7 +32,7 @@ def database_url() -> str:
 @pytest.fixture
 def worker(smtp_sink):  # type: ignore[no-untyped-def]
     """A real `celery worker` process on this test run's own Redis queue."""
-    tasks.deliver_outbox_message.app.control.purge()
+    tasks.deliver_event_messages.app.control.purge()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -83,14 +83,14 @@ def test_worker_delivers_each_message_once_after_commit(requester, agent, servic
         "sent"
     }
     # A second nudge for a sent row (a redelivered task) sends nothing.
-    tasks.deliver_outbox_message.delay(OutboxMessage.objects.filter(ticket=ticket).first().pk)
+    tasks.deliver_event_messages.delay(OutboxMessage.objects.filter(ticket=ticket).first().event_id)
     time.sleep(1)
     assert len(worker.messages) == 2
 
 
 def test_message_whose_nudge_was_lost_goes_out_with_the_sweep(requester, service, worker):
     with mock.patch.object(
-        tasks.deliver_outbox_message,
+        tasks.deliver_event_messages,
         "apply_async",
         side_effect=ConnectionError("broker down"),
     ):

@@ -109,7 +109,7 @@ def test_queue_query_count_is_fixed(client_as, agent, service, django_assert_num
     client = client_as(agent)
     TicketFactory.create_batch(2, service=service)
     client.get(reverse("workspace:queue"), {"queue": "all"})
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(9) as few:
         client.get(reverse("workspace:queue"), {"queue": "all"})
     other_team = TeamFactory()
     TicketFactory.create_batch(20, service=service, assignee=agent)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from django import template
+from django import forms, template
 from django.utils import timezone
 
 register = template.Library()
@@ -16,3 +16,10 @@ def age(moment: datetime | None) -> str:
         if minutes >= size:
             return f"{minutes // size}{unit}"
     return f"{minutes}m"
+
+
+@register.filter
+def options(field: forms.BoundField) -> list[tuple[object, str]]:
+    """A field's choices as a list: one query for model choices, no COUNT first."""
+    # iter() first: list() would ask a ModelChoiceIterator for its length, a COUNT query.
+    return list(iter(field.field.choices))

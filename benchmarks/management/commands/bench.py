@@ -1,0 +1,87 @@
+"""`manage.py bench`: seed a dedicated Postgres database, then time real HTTP requests."""
+
+import socket
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from benchmarks import runner, seed
+
+
+class Command(BaseCommand):
+    help = "Benchmark the pages at a given volume of tickets (Postgres only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=1_000_000)
+        parser.add_argument("--seconds", type=float, default=8.0, help="time per page")
+        parser.add_argument("--concurrency", type=int, default=4)
+        parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+
+    def handle(
+        self,
+        *args: object,
+        tickets: int,
+        seconds: float,
+        concurrency: int,
+        workers: int,
+        **options: object,
+    ) -> None:
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.postgresql":
+            raise CommandError(
+                "The benchmark needs Postgres: set DATABASE_URL to a dedicated database."
+            )
+        self._create_database(db)
+        call_command("migrate", verbosity=0)
+        seed_seconds = None
+        size = seed.seeded_size()
+        if size is None:
+            self.stdout.write(f"Seeding {tickets:,} tickets into {db['NAME']}...")
+            seed_seconds = seed.seed(seed.Volumes.for_tickets(tickets), log=self.stdout.write)
+            self.stdout.write(f"Seeded in {seed_seconds:.0f}s.")
+        elif size != tickets:
+            raise CommandError(
+                f"{db['NAME']} holds {size:,} tickets, not {tickets:,}: use another database."
+            )
+        else:
+            self.stdout.write(f"Reusing {db['NAME']} with {size:,} tickets.")
+        database_url = "postgres://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(
+            **{**db, "HOST": db["HOST"] or "127.0.0.1", "PORT": db["PORT"] or 5432}
+        )
+        with runner.gunicorn(database_url, port=self._free_port(), workers=workers) as base:
+            plan = runner.build_plan(base, concurrency=concurrency, seconds=seconds)
+            rows = runner.drive(plan)
+        self.stdout.write(runner.table(rows))
+        path = runner.save(
+            rows,
+            tickets=tickets,
+            seed_seconds=seed_seconds,
+            seconds=seconds,
+            concurrency=concurrency,
+        )
+        self.stdout.write(f"Wrote {path} and docs/benchmarks.md")
+
+    def _create_database(self, db: dict) -> None:  # type: ignore[type-arg]
+        params = {
+            "host": db["HOST"] or "127.0.0.1",
+            "port": db["PORT"] or 5432,
+            "user": db["USER"],
+            "password": db["PASSWORD"],
+        }
+        with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+                self.stdout.write(f"Created database {db['NAME']}.")
+        connection.close()
+
+    @staticmethod
+    def _free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]

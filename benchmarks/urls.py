@@ -1,0 +1,9 @@
+"""The site's URLs plus the floor page; used as ROOT_URLCONF only when BENCH_ENABLED."""
+
+from django.urls import path
+
+from servicedesk.urls import urlpatterns as site_urlpatterns
+
+from . import views
+
+urlpatterns = [*site_urlpatterns, path("bench/floor/", views.floor, name="bench-floor")]

@@ -1,0 +1,47 @@
+"""The benchmark's own code, on a tiny data set, so it cannot rot between full runs."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from benchmarks import runner, seed
+from tickets.models import Comment, Ticket, TicketEvent
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the benchmark seeds Postgres (CI runs it)"
+    ),
+]
+
+
+@pytest.fixture
+def tiny(settings):  # type: ignore[no-untyped-def]
+    seed.seed(seed.Volumes(tickets=1500, end_users=200), log=lambda line: None)
+
+
+def test_seed_shapes_a_realistic_desk(tiny):
+    assert Ticket.objects.count() == seed.seeded_size() == 1500
+    assert 0 < Ticket.objects.open().count() / 1500 < 0.2  # mostly closed history
+    assert 2 <= Comment.objects.count() / 1500 <= 4
+    assert 4 <= TicketEvent.objects.count() / 1500 <= 8
+    assert not Ticket.objects.filter(status="closed", closed_at__isnull=True).exists()
+    assert not Ticket.objects.filter(status="new", assignee__isnull=False).exists()
+    for ticket in Ticket.objects.filter(assignee__isnull=False).select_related("assignee")[:50]:
+        assert ticket.assignee.teams.filter(pk=ticket.team_id).exists()
+
+
+@override_settings(ROOT_URLCONF="benchmarks.urls")
+def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server):
+    plan = runner.build_plan(live_server.url, concurrency=2, seconds=0.2)
+    rows = runner.drive(plan)  # a separate process, as in a full run
+    pages = {row["page"] for row in rows}
+    assert {"floor", "queue: unassigned", "queue: word search", "ticket, long thread"} <= pages
+    assert {"submit (POST)", "portal home", "login page"} <= pages
+    assert [row["page"] for row in rows if row["errors"]] == []
+    assert all(row["requests"] > 0 and row["p50_ms"] > 0 for row in rows)
+    floor = next(row for row in rows if row["page"] == "floor")
+    assert floor["ratio"] == 1.0
+    markdown = runner.table(rows)
+    assert markdown.count("\n") == len(rows) + 1
+    assert "| floor |" in markdown
