@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 class Department(models.Model):
@@ -112,6 +113,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+    @cached_property
+    def team_ids(self) -> list[int]:
+        """The teams this person belongs to or leads, read once per request."""
+        return list(Team.objects.of(self).values_list("pk", flat=True))
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         if self.is_active and self.is_admin:

@@ -59,7 +59,6 @@ def measure(base: str, page: dict[str, Any], *, concurrency: int, seconds: float
     errors = 0
     queries: list[int] = []
     lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
     expected = page.get("expect", 200)
 
     def work() -> None:
@@ -76,6 +75,7 @@ def measure(base: str, page: dict[str, Any], *, concurrency: int, seconds: float
     for _ in range(2):  # warm the server's caches and connections first
         request(base, page)
     started = time.perf_counter()
+    deadline = started + seconds
     threads = [threading.Thread(target=work) for _ in range(concurrency)]
     for thread in threads:
         thread.start()

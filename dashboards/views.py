@@ -29,10 +29,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         .order_by("team__name")
     )  # fmt: skip
-    flow = visible.aggregate(
-        created=Count("pk", filter=Q(created_at__gte=week_ago)),
-        resolved=Count("pk", filter=Q(resolved_at__gte=week_ago)),
-    )
+    # Two indexed range counts, not one pass over every ticket the manager can see.
+    flow = {
+        "created": visible.filter(created_at__gte=week_ago).count(),
+        "resolved": visible.filter(resolved_at__gte=week_ago).count(),
+    }
     context = {
         "nav": "dashboards",
         "by_team": by_team,

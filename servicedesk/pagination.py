@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 
 
 class CappedPaginator(Paginator):
-    """Counts at most `cap` rows; beyond that the page shows "10,000+" and stops at the cap.
+    """Counts at most `cap` rows; beyond that the page shows "more than 1,000" and stops there.
 
     COUNT(*) over a large filtered set (all closed tickets, say) costs more than the
     page itself; nobody pages through ten thousand tickets, they filter or search.
     """
 
-    cap = 10_000
+    cap = 1_000
 
     @cached_property
     def count(self) -> int:

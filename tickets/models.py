@@ -85,8 +85,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         if user.is_admin:
             return self.all()
         if user.is_staff_member:
-            team_ids = list(Team.objects.of(user).values_list("pk", flat=True))
-            return self.filter(Q(team_id__in=team_ids) | Q(assignee=user))
+            return self.filter(Q(team_id__in=user.team_ids) | Q(assignee=user))
         return self.filter(requester=user)
 
     def open(self) -> TicketQuerySet:
@@ -94,8 +93,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
     def queue_counts(self, user: User) -> dict[str, int]:
         """Open tickets in each workspace queue, in one query."""
-        team_ids = Team.objects.of(user).values("pk")
-        in_teams = Q(team_id__in=team_ids)
+        in_teams = Q(team_id__in=user.team_ids)
         return self.open().aggregate(
             unassigned=Count("pk", filter=in_teams & Q(assignee__isnull=True)),
             mine=Count("pk", filter=Q(assignee=user)),
@@ -108,8 +106,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         if name == "mine":
             return self.filter(assignee=user)
         if name in ("unassigned", "team"):
-            team_ids = Team.objects.of(user).values("pk")
-            qs = self.filter(team_id__in=team_ids)
+            qs = self.filter(team_id__in=user.team_ids)
             return qs.filter(assignee__isnull=True) if name == "unassigned" else qs
         return self
 

@@ -59,8 +59,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = TicketFilter(
         request.GET, queryset=visible.in_queue(name, request.user), user=request.user
     )
-    tickets = filterset.qs.select_related("requester", "service", "team", "assignee")
-    page = CappedPaginator(tickets, 25).get_page(request.GET.get("page"))
+    # Page over ids first, then load the 25 rows with their relations: joining before
+    # the sort and limit would join every match of a broad search.
+    page = CappedPaginator(filterset.qs.values_list("pk", flat=True), 25).get_page(
+        request.GET.get("page")
+    )
+    rows = visible.select_related("requester", "service", "team", "assignee").in_bulk(
+        page.object_list
+    )
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     params = request.GET.copy()
     params.pop("page", None)
     context = {
