@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from servicedesk.pagination import CappedPaginator
+from servicedesk.pagination import BoundedPage
 from tickets import services
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Service, Ticket
@@ -60,7 +60,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         tickets = tickets.open()
     elif show == "closed":
         tickets = tickets.exclude(status__in=Ticket.OPEN_STATUSES)
-    page = CappedPaginator(tickets, 20).get_page(request.GET.get("page"))
+    page = BoundedPage.of(tickets, number=request.GET.get("page"), per_page=20)
     context = {
         "nav": "my-tickets",
         "page_obj": page,

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from servicedesk.pagination import CappedPaginator
+from servicedesk.pagination import BoundedPage
 from tickets import services
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
@@ -61,8 +61,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     # Page over ids first, then load the 25 rows with their relations: joining before
     # the sort and limit would join every match of a broad search.
-    page = CappedPaginator(filterset.qs.values_list("pk", flat=True), 25).get_page(
-        request.GET.get("page")
+    page = BoundedPage.of(
+        filterset.qs.values_list("pk", flat=True), number=request.GET.get("page"), per_page=25
     )
     rows = visible.select_related("requester", "service", "team", "assignee").in_bulk(
         page.object_list
