@@ -53,7 +53,10 @@ class Command(BaseCommand):
         )
         with runner.gunicorn(database_url, port=self._free_port(), workers=workers) as base:
             plan = runner.build_plan(base, concurrency=concurrency, seconds=seconds)
-            rows = runner.drive(plan)
+            try:
+                rows = runner.drive(plan)
+            finally:
+                runner.remove_run_tickets()
         self.stdout.write(runner.table(rows))
         path = runner.save(
             rows,
