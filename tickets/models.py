@@ -186,6 +186,9 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["created_at"], name="ticket_created"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+            # A manager's flow counts: tickets of their teams created or resolved lately.
+            models.Index(fields=["team", "created_at"], name="ticket_team_created"),
+            models.Index(fields=["team", "resolved_at"], name="ticket_team_resolved"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
             models.Index(
                 fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_due"
