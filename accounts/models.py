@@ -175,6 +175,8 @@ class NotificationKind(models.TextChoices):
     PUBLIC_REPLY = "public_reply", "A new reply on a ticket"
     TICKET_RESOLVED = "ticket_resolved", "My ticket was resolved"
     TICKET_REOPENED = "ticket_reopened", "A ticket I work on was reopened"
+    SLA_WARNING = "sla_warning", "A ticket I work on nears its SLA target"
+    SLA_BREACHED = "sla_breached", "A ticket in a team I lead breached its SLA"
 
 
 class NotificationPreference(models.Model):

@@ -1,6 +1,102 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from .models import Attachment, Comment, OutboxMessage, Service, Ticket, TicketEvent
+from .calendars import BusinessCalendar, Holiday, WorkingHours, find_overlaps
+from .models import Attachment, Comment, OutboxMessage, Service, SLAPolicy, Ticket, TicketEvent
+
+
+class WorkingHoursFormSet(forms.BaseInlineFormSet):
+    """Refuse overlapping intervals on the same weekday, across all rows at once."""
+
+    def clean(self) -> None:
+        super().clean()
+        rows = [
+            (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            and {"weekday", "start", "end"} <= set(f.cleaned_data)
+        ]  # fmt: skip
+        problems = find_overlaps(rows)
+        if problems:
+            raise ValidationError(problems)
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    formset = WorkingHoursFormSet
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_24x7"]
+    inlines = [WorkingHoursInline, HolidayInline]
+    actions = ["add_public_holidays"]
+
+    @admin.action(description="Add next year's public holidays (UK)")
+    def add_public_holidays(self, request, queryset):  # type: ignore[no-untyped-def]
+        from .calendars import add_country_holidays
+
+        added = sum(add_country_holidays(calendar, country="GB") for calendar in queryset)
+        self.message_user(request, f"{added} holiday(s) added.")
+
+
+class SLAPolicyForm(forms.ModelForm):
+    class Meta:
+        model = SLAPolicy
+        fields = [
+            "name", "priority", "service", "department", "calendar", "first_response_minutes",
+            "resolution_minutes", "warn_at_percent", "escalate_on_breach", "is_default", "is_active",
+        ]  # fmt: skip
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        for field in ("first_response_minutes", "resolution_minutes"):
+            if data.get(field) is not None and data[field] <= 0:
+                self.add_error(field, "A target must be more than zero minutes.")
+        if (
+            data.get("first_response_minutes") and data.get("resolution_minutes")
+            and data["first_response_minutes"] > data["resolution_minutes"]
+        ):  # fmt: skip
+            self.add_error(
+                "first_response_minutes", "The first response can't be due after the resolution."
+            )
+        calendar = data.get("calendar")
+        if calendar and not calendar.is_24x7 and not calendar.hours.exists():
+            self.add_error("calendar", "This calendar has no working hours yet.")
+        others = SLAPolicy.objects.exclude(pk=self.instance.pk)
+        if (
+            not data.get("is_default")
+            and not others.filter(is_default=True, is_active=True).exists()
+        ):
+            self.add_error(
+                "is_default",
+                "Keep one active default policy: it catches tickets no other policy matches.",
+            )
+        return data
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    form = SLAPolicyForm
+    list_display = [
+        "name",
+        "priority",
+        "service",
+        "department",
+        "calendar",
+        "first_response_minutes",
+        "resolution_minutes",
+        "is_default",
+        "is_active",
+    ]
+    list_filter = ["is_active", "calendar", "priority"]
 
 
 @admin.register(Service)

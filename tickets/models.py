@@ -9,7 +9,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import NotificationKind, Team, User
+from accounts.models import Department, NotificationKind, Team, User
+
+from .calendars import BusinessCalendar, Holiday, WorkingHours  # noqa: F401 (registers the models)
 
 
 class ServiceQuerySet(models.QuerySet["Service"]):
@@ -38,6 +40,11 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SLAOutcome(models.TextChoices):
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
 
 
 class Level(models.TextChoices):
@@ -70,6 +77,66 @@ PRIORITY_MATRIX: dict[tuple[str, str], int] = {
 
 def priority_for(impact: str, urgency: str) -> int:
     return PRIORITY_MATRIX[(Level(impact), Level(urgency))]
+
+
+class SLAPolicy(models.Model):
+    """Targets a ticket is held to, matched by priority, service and customer group.
+
+    Blank priority, service or department match any; the most specific active policy
+    wins (service over department over priority), and the default policy catches the rest.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="policies"
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        help_text="Business minutes to the first public reply."
+    )
+    resolution_minutes = models.PositiveIntegerField(help_text="Business minutes to resolution.")
+    warn_at_percent = models.PositiveSmallIntegerField(
+        default=75, help_text="Warn when this share of a target is used."
+    )
+    escalate_on_breach = models.BooleanField(
+        default=True,
+        help_text="Raise the priority one level when the resolution target is breached.",
+    )
+    is_default = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_sla_policy"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gt=0), name="sla_response_target_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution_minutes__gt=0), name="sla_resolution_target_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(warn_at_percent__gt=0, warn_at_percent__lt=100),
+                name="sla_warning_between_0_and_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specificity(self) -> int:
+        return 4 * bool(self.service_id) + 2 * bool(self.department_id) + bool(self.priority)
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
@@ -162,6 +229,26 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+
+    # The SLA clock (see tickets/sla.py). Business minutes used before `sla_running_since`
+    # are in `sla_elapsed_minutes`; a paused or stopped clock has no running_since.
+    sla_policy = models.ForeignKey(
+        SLAPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sla_running_since = models.DateTimeField(null=True, blank=True)
+    sla_elapsed_minutes = models.FloatField(default=0)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    response_outcome = models.CharField(max_length=8, choices=SLAOutcome.choices, blank=True)
+    resolution_outcome = models.CharField(max_length=8, choices=SLAOutcome.choices, blank=True)
+    response_warned_at = models.DateTimeField(null=True, blank=True)
+    resolution_warned_at = models.DateTimeField(null=True, blank=True)
+    response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    # The nearest unmet target (for sorting) and when the beat task should next look.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    next_sla_check_at = models.DateTimeField(null=True, blank=True)
+
     # Guards against a double submit: the portal form carries a one-time token.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -189,6 +276,17 @@ class Ticket(models.Model):
             # A manager's flow counts: tickets of their teams created or resolved lately.
             models.Index(fields=["team", "created_at"], name="ticket_team_created"),
             models.Index(fields=["team", "resolved_at"], name="ticket_team_resolved"),
+            # The SLA beat task reads only tickets whose next check is due.
+            models.Index(
+                fields=["next_sla_check_at"],
+                condition=Q(next_sla_check_at__isnull=False),
+                name="ticket_sla_check",
+            ),
+            models.Index(
+                fields=["team", "sla_due_at"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="ticket_open_team_due",
+            ),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
             models.Index(
                 fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_due"
@@ -318,6 +416,12 @@ class TicketEvent(models.Model):
         REPLIED = "replied", "Replied"
         NOTE_ADDED = "note_added", "Internal note"
         ATTACHMENT_ADDED = "attachment_added", "Attachment added"
+        SLA_PAUSED = "sla_paused", "SLA clock paused"
+        SLA_RESUMED = "sla_resumed", "SLA clock resumed"
+        SLA_MET = "sla_met", "SLA target met"
+        SLA_WARNING = "sla_warning", "SLA warning"
+        SLA_BREACHED = "sla_breached", "SLA target breached"
+        SLA_POLICY = "sla_policy", "SLA policy applied"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

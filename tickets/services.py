@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import NotificationKind, Team, User
 
 from . import attachments as attachment_rules
+from . import sla
 from .models import (
     Attachment,
     Comment,
@@ -182,6 +183,7 @@ def create_ticket(
         updated_at=now,
         submission_token=submission_token,
     )
+    clock = sla.start(ticket, now=now)
     try:
         with transaction.atomic():
             ticket.save()
@@ -199,6 +201,7 @@ def create_ticket(
         },
         now=now,
     )
+    sla.record(ticket, clock, by=None, now=now)
     _store_attachments(ticket, files, by=by, comment=None, now=now)
     notify([requester], kind=NotificationKind.TICKET_RECEIVED, event=event)
     _notify_team(ticket, event, exclude=by)
@@ -299,18 +302,24 @@ def add_comment(
     )
     stored = _store_attachments(ticket, files, by=by, comment=comment, now=now)
     fields: list[str] = []
+    clock: list[sla.Change] = []
     before_status = ticket.status
     if not internal and is_staff:
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
             fields.append("first_responded_at")
+            clock += sla.record_response(ticket, now=now)
         if ticket.status == Status.NEW:
             ticket.status = Status.OPEN
             fields.append("status")
     if not is_staff and ticket.status == Status.PENDING:
         ticket.status = Status.OPEN
         fields.append("status")
+        clock += sla.resume(ticket, now=now)
+    if clock:
+        fields += sla.SLA_FIELDS
     _save(ticket, fields, now=now)
+    sla.record(ticket, clock, by=by, now=now)
 
     kind = TicketEvent.Kind.NOTE_ADDED if internal else TicketEvent.Kind.REPLIED
     after: dict[str, Any] = {
@@ -333,6 +342,19 @@ def add_comment(
     return comment
 
 
+def _move_clock(ticket: Ticket, before: str, after: str, *, now: datetime) -> list[sla.Change]:
+    """What a status change does to the SLA clock."""
+    if after == Status.PENDING:
+        return sla.pause(ticket, now=now)
+    if after == Status.RESOLVED:
+        return sla.stop(ticket, now=now, resolved=True)
+    if after == Status.CANCELLED:
+        return sla.stop(ticket, now=now, resolved=False)
+    if after == Status.OPEN and before in (Status.PENDING, Status.RESOLVED):
+        return sla.resume(ticket, now=now)
+    return []
+
+
 def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) -> TicketEvent:
     before = ticket.status
     ticket.status = status
@@ -346,7 +368,11 @@ def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) 
     elif status == Status.OPEN and before == Status.RESOLVED:
         ticket.resolved_at = None
         fields.append("resolved_at")
+    clock = _move_clock(ticket, before, status, now=now)
+    if ticket.sla_policy_id:
+        fields += sla.SLA_FIELDS
     _save(ticket, fields, now=now)
+    sla.record(ticket, clock, by=by, now=now)
     return _record(
         ticket, TicketEvent.Kind.STATUS_CHANGED, by=by,
         before={"status": before}, after={"status": status}, now=now,
@@ -463,8 +489,13 @@ def update_ticket(
     if not fields:
         return ticket
     now = timezone.now()
+    rematch = {"priority", "service"} & set(fields)
+    clock = sla.rematch(ticket, now=now) if rematch else []
+    if rematch:
+        fields += sla.SLA_FIELDS
     _save(ticket, fields, now=now)
     event = _record(ticket, TicketEvent.Kind.UPDATED, by=by, before=before, after=after, now=now)
+    sla.record(ticket, clock, by=by, now=now)
     if team_changed:
         _notify_team(ticket, event, exclude=by)
     return ticket

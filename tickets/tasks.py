@@ -25,3 +25,11 @@ def close_resolved_tickets() -> int:
     from .services import close_resolved_tickets as close
 
     return close(now=timezone.now(), after=timedelta(days=settings.AUTO_CLOSE_AFTER_DAYS))
+
+
+@shared_task
+def check_sla() -> int:
+    """Send SLA warnings and breaches that have come due (each once), and escalate."""
+    from . import sla
+
+    return sla.check_due(now=timezone.now())

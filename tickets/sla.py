@@ -1,0 +1,458 @@
+"""The SLA clock: policy matching, pauses, targets met or breached, warnings.
+
+The clock counts business minutes of the policy's calendar from the ticket's creation.
+It pauses while the ticket waits on the requester and stops at resolution; a reopen
+resumes it. Minutes used before the current running stretch are kept in
+`sla_elapsed_minutes`, so a due time is always "running since + what is left", and a
+change of priority or service recomputes both targets from the minutes already used.
+
+These functions change the ticket in memory and return the events to record; the
+services in tickets/services.py save the ticket and write the events in their
+transaction. `check_due` is the beat task's service.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+
+from accounts.models import NotificationKind
+
+from .calendars import Schedule, add_business_minutes, business_minutes_between
+from .models import Priority, SLAOutcome, SLAPolicy, Ticket, TicketEvent
+from .notifications import notify
+
+logger = logging.getLogger(__name__)
+
+SLA_FIELDS = [
+    "sla_policy", "sla_running_since", "sla_elapsed_minutes", "response_due_at", "resolution_due_at",
+    "response_outcome", "resolution_outcome", "response_warned_at", "resolution_warned_at",
+    "response_breached_at", "resolution_breached_at", "sla_due_at", "next_sla_check_at",
+]  # fmt: skip
+
+
+@dataclass
+class Change:
+    """An SLA event to record: kind, and what to show in the history."""
+
+    kind: str
+    after: dict[str, object]
+
+
+def schedule_for(policy: SLAPolicy) -> Schedule:
+    return policy.calendar.schedule()
+
+
+def match_policy(ticket: Ticket) -> SLAPolicy | None:
+    """The most specific active policy for the ticket's priority, service and department."""
+    department_id = ticket.requester.department_id if ticket.requester_id else None
+    candidates = (
+        SLAPolicy.objects.filter(is_active=True)
+        .filter(Q(priority=ticket.priority) | Q(priority__isnull=True))
+        .filter(Q(service_id=ticket.service_id) | Q(service__isnull=True))
+        .filter(Q(department_id=department_id) | Q(department__isnull=True))
+        .select_related("calendar")
+    )
+    policies = list(candidates)
+    specific = [p for p in policies if not p.is_default or p.specificity]
+    pool = specific or policies
+    if not pool:
+        pool = list(
+            SLAPolicy.objects.filter(is_default=True, is_active=True).select_related("calendar")
+        )
+    return max(pool, key=lambda p: (p.specificity, not p.is_default, -p.pk), default=None)
+
+
+def used_minutes(ticket: Ticket, *, now: datetime, schedule: Schedule) -> float:
+    """Business minutes the clock has counted so far."""
+    running = 0.0
+    if ticket.sla_running_since is not None:
+        running = business_minutes_between(schedule, ticket.sla_running_since, now)
+    return ticket.sla_elapsed_minutes + running
+
+
+def refresh(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None) -> None:
+    """Recompute due times, the nearest target and the next check from the clock's state."""
+    policy = ticket.sla_policy
+    if policy is None:
+        ticket.response_due_at = ticket.resolution_due_at = None
+        ticket.sla_due_at = ticket.next_sla_check_at = None
+        return
+    schedule = schedule or schedule_for(policy)
+    running = ticket.sla_running_since
+    response_open = not ticket.response_outcome
+    resolution_open = not ticket.resolution_outcome
+
+    def due(target: int) -> datetime | None:
+        if running is None:
+            return None
+        return add_business_minutes(schedule, running, target - ticket.sla_elapsed_minutes)
+
+    ticket.response_due_at = (
+        due(policy.first_response_minutes) if response_open else ticket.response_due_at
+    )
+    ticket.resolution_due_at = (
+        due(policy.resolution_minutes) if resolution_open else ticket.resolution_due_at
+    )
+    upcoming = []
+    if running is not None:
+        for target, opened, warned, breached in (
+            (
+                policy.first_response_minutes,
+                response_open,
+                ticket.response_warned_at,
+                ticket.response_breached_at,
+            ),
+            (
+                policy.resolution_minutes,
+                resolution_open,
+                ticket.resolution_warned_at,
+                ticket.resolution_breached_at,
+            ),
+        ):
+            if not opened:
+                continue
+            if warned is None:
+                upcoming.append(due(target * policy.warn_at_percent / 100))
+            if breached is None:
+                upcoming.append(due(target))
+    ticket.sla_due_at = (
+        ticket.response_due_at
+        if response_open and running
+        else ticket.resolution_due_at
+        if running
+        else None
+    )
+    upcoming = [moment for moment in upcoming if moment is not None]
+    ticket.next_sla_check_at = max(min(upcoming), now) if upcoming else None
+
+
+def start(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """Attach the matching policy and start counting from the ticket's creation."""
+    ticket.sla_policy = match_policy(ticket)
+    ticket.sla_elapsed_minutes = 0
+    ticket.sla_running_since = ticket.created_at if ticket.sla_policy else None
+    refresh(ticket, now=now)
+    if ticket.sla_policy is None:
+        return []
+    return [Change(TicketEvent.Kind.SLA_POLICY, _policy_summary(ticket))]
+
+
+def _policy_summary(ticket: Ticket) -> dict[str, object]:
+    policy = ticket.sla_policy
+    return {
+        "policy": policy.name if policy else None,
+        "policy_id": policy.pk if policy else None,
+        "response due": ticket.response_due_at.isoformat() if ticket.response_due_at else None,
+        "resolution due": ticket.resolution_due_at.isoformat()
+        if ticket.resolution_due_at
+        else None,
+    }
+
+
+def pause(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """The ticket waits on the requester: bank the minutes used and stop counting."""
+    if ticket.sla_policy is None or ticket.sla_running_since is None:
+        return []
+    schedule = schedule_for(ticket.sla_policy)
+    ticket.sla_elapsed_minutes = used_minutes(ticket, now=now, schedule=schedule)
+    ticket.sla_running_since = None
+    refresh(ticket, now=now, schedule=schedule)
+    return [
+        Change(TicketEvent.Kind.SLA_PAUSED, {"used minutes": round(ticket.sla_elapsed_minutes)})
+    ]
+
+
+def resume(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """Count again from now: the requester answered, or the ticket was reopened."""
+    if ticket.sla_policy is None or ticket.sla_running_since is not None:
+        return []
+    ticket.sla_running_since = now
+    # A reopened ticket is judged again at its next resolution; a breach stays recorded
+    # in resolution_breached_at and makes that judgement a breach again.
+    ticket.resolution_outcome = ""
+    refresh(ticket, now=now)
+    return [Change(TicketEvent.Kind.SLA_RESUMED, _policy_summary(ticket))]
+
+
+def _judge(ticket: Ticket, which: str, *, now: datetime) -> Change:
+    due = getattr(ticket, f"{which}_due_at")
+    breached = getattr(ticket, f"{which}_breached_at") is not None or (
+        due is not None and now > due
+    )
+    outcome = SLAOutcome.BREACHED if breached else SLAOutcome.MET
+    setattr(ticket, f"{which}_outcome", outcome)
+    kind = TicketEvent.Kind.SLA_BREACHED if breached else TicketEvent.Kind.SLA_MET
+    return Change(kind, {"target": which, "due": due.isoformat() if due else None})
+
+
+def record_response(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """The first public reply: the response target is met or was breached."""
+    if ticket.sla_policy is None or ticket.response_outcome:
+        return []
+    change = _judge(ticket, "response", now=now)
+    refresh(ticket, now=now)
+    return [change]
+
+
+def stop(ticket: Ticket, *, now: datetime, resolved: bool) -> list[Change]:
+    """Resolution (judged) or cancellation (not judged): the clock stops."""
+    if ticket.sla_policy is None:
+        return []
+    changes = []
+    if resolved and not ticket.response_outcome:
+        changes += record_response(ticket, now=now)  # the resolution answers the requester
+    if resolved:
+        changes.append(_judge(ticket, "resolution", now=now))
+    if ticket.sla_running_since is not None:
+        ticket.sla_elapsed_minutes = used_minutes(
+            ticket, now=now, schedule=schedule_for(ticket.sla_policy)
+        )
+        ticket.sla_running_since = None
+    refresh(ticket, now=now)
+    return changes
+
+
+def rematch(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """Priority or service changed: apply the policy that now matches to the minutes used."""
+    policy = match_policy(ticket)
+    if policy == ticket.sla_policy:
+        return []
+    if ticket.sla_policy is not None and ticket.sla_running_since is not None:
+        ticket.sla_elapsed_minutes = used_minutes(
+            ticket, now=now, schedule=schedule_for(ticket.sla_policy)
+        )
+        ticket.sla_running_since = now
+    ticket.sla_policy = policy
+    if (
+        policy is not None
+        and ticket.sla_running_since is None
+        and ticket.is_open
+        and ticket.status != Ticket.Status.PENDING
+    ):
+        ticket.sla_running_since = now
+    refresh(ticket, now=now)
+    return [Change(TicketEvent.Kind.SLA_POLICY, _policy_summary(ticket))]
+
+
+def check_due(*, now: datetime, limit: int = 500) -> int:
+    """Send warnings and breaches that have come due, each exactly once.
+
+    Reads only tickets whose `next_sla_check_at` has passed (an indexed column), locks
+    each with SKIP LOCKED so overlapping runs never handle the same ticket, and marks
+    what it sent on the ticket in the same transaction as the outbox rows.
+    """
+    due_ids = list(
+        Ticket.objects.filter(next_sla_check_at__lte=now)
+        .order_by("next_sla_check_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    handled = 0
+    for ticket_id in due_ids:
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("sla_policy__calendar", "team__lead", "assignee")
+                .filter(pk=ticket_id, next_sla_check_at__lte=now)
+                .first()
+            )
+            if ticket is not None:
+                _check_ticket(ticket, now=now)
+                handled += 1
+    return handled
+
+
+def _check_ticket(ticket: Ticket, *, now: datetime) -> None:
+    policy = ticket.sla_policy
+    fields = ["next_sla_check_at", "sla_due_at", "response_due_at", "resolution_due_at"]
+    if policy is not None and ticket.sla_running_since is not None:
+        schedule = schedule_for(policy)
+        used = used_minutes(ticket, now=now, schedule=schedule)
+        for which, target, open_ in (
+            ("response", policy.first_response_minutes, not ticket.response_outcome),
+            ("resolution", policy.resolution_minutes, not ticket.resolution_outcome),
+        ):
+            if not open_:
+                continue
+            if (
+                getattr(ticket, f"{which}_warned_at") is None
+                and used >= target * policy.warn_at_percent / 100
+            ):
+                setattr(ticket, f"{which}_warned_at", now)
+                fields.append(f"{which}_warned_at")
+                _event_and_notify(ticket, TicketEvent.Kind.SLA_WARNING, which, now=now)
+            if getattr(ticket, f"{which}_breached_at") is None and used >= target:
+                setattr(ticket, f"{which}_breached_at", now)
+                fields.append(f"{which}_breached_at")
+                _event_and_notify(ticket, TicketEvent.Kind.SLA_BREACHED, which, now=now)
+                if (
+                    which == "resolution"
+                    and policy.escalate_on_breach
+                    and ticket.priority > Priority.P1
+                ):
+                    _escalate(ticket, now=now)
+                    fields += ["priority", "version"]
+        refresh(ticket, now=now, schedule=schedule)
+    else:
+        ticket.next_sla_check_at = None
+    ticket.save(update_fields=fields)
+
+
+def _escalate(ticket: Ticket, *, now: datetime) -> None:
+    """Raise the priority one level, so the breach rises in every queue sorted by priority."""
+    TicketEvent.objects.create(
+        ticket=ticket, actor=None, kind=TicketEvent.Kind.UPDATED, created_at=now,
+        before={"priority": ticket.priority}, after={"priority": ticket.priority - 1, "reason": "SLA breach"},
+    )  # fmt: skip
+    ticket.priority -= 1
+    # Agents editing this ticket from an older page get a conflict, not a silent overwrite.
+    ticket.version = F("version") + 1
+
+
+def _event_and_notify(ticket: Ticket, kind: str, which: str, *, now: datetime) -> None:
+    due = getattr(ticket, f"{which}_due_at")
+    event = TicketEvent.objects.create(
+        ticket=ticket, actor=None, kind=kind, created_at=now,
+        after={"target": which, "due": due.isoformat() if due else None},
+    )  # fmt: skip
+    if kind == TicketEvent.Kind.SLA_WARNING:
+        people = (
+            [ticket.assignee]
+            if ticket.assignee
+            else list(ticket.team.members.filter(is_active=True))
+        )
+        notify(people, kind=NotificationKind.SLA_WARNING, event=event)
+    else:
+        lead = ticket.team.lead
+        notify([lead] if lead else [], kind=NotificationKind.SLA_BREACHED, event=event)
+
+
+def record(ticket: Ticket, changes: list[Change], *, by: object, now: datetime) -> None:
+    """Write the SLA events the clock produced (called by the services)."""
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(ticket=ticket, actor=by, kind=c.kind, after=c.after, created_at=now)
+            for c in changes
+        ]
+    )
+
+
+@dataclass
+class Standing:
+    """Where a ticket stands against its nearest target, for the queue and ticket page."""
+
+    state: str  # ok, warning, breached, paused, met, none
+    minutes_left: float | None
+    label: str
+
+
+def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None) -> Standing:
+    if ticket.sla_policy_id is None:
+        return Standing("none", None, "No SLA")
+    if not ticket.is_open:
+        outcome = ticket.resolution_outcome or ticket.response_outcome
+        return Standing(
+            "breached" if outcome == SLAOutcome.BREACHED else "met",
+            None,
+            (outcome or "stopped").capitalize(),
+        )
+    if ticket.sla_running_since is None:
+        return Standing("paused", None, "Paused")
+    due = ticket.sla_due_at
+    if due is None:
+        return Standing("none", None, "No target")
+    schedule = schedule or schedule_for(ticket.sla_policy)
+    if now >= due:
+        late = business_minutes_between(schedule, due, now)
+        return Standing("breached", -late, f"{format_minutes(late)} late")
+    left = business_minutes_between(schedule, now, due)
+    policy = ticket.sla_policy
+    target = (
+        policy.first_response_minutes if not ticket.response_outcome else policy.resolution_minutes
+    )
+    warn = left <= target * (100 - policy.warn_at_percent) / 100
+    return Standing("warning" if warn else "ok", left, f"{format_minutes(left)} left")
+
+
+def format_minutes(minutes: float) -> str:
+    minutes = int(round(minutes))
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {rest:02d}m" if rest else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def attainment(tickets: QuerySet[Ticket], *, by: str | None = None) -> list[dict[str, object]]:
+    """Met / (met + breached) for response and resolution, overall or per `by`.
+
+    `by` is a field to group on: "service__name", "team__name" or "priority"; filter
+    `tickets` to the period first (created_at or resolved_at ranges are indexed).
+    """
+    counts = {
+        "response_met": Count("pk", filter=Q(response_outcome=SLAOutcome.MET)),
+        "response_breached": Count("pk", filter=Q(response_outcome=SLAOutcome.BREACHED)),
+        "resolution_met": Count("pk", filter=Q(resolution_outcome=SLAOutcome.MET)),
+        "resolution_breached": Count("pk", filter=Q(resolution_outcome=SLAOutcome.BREACHED)),
+    }
+    rows = (
+        [tickets.aggregate(**counts)]
+        if by is None
+        else list(tickets.values(by).annotate(**counts).order_by(by))
+    )
+    for row in rows:
+        for which in ("response", "resolution"):
+            judged = row[f"{which}_met"] + row[f"{which}_breached"]
+            row[f"{which}_attainment"] = (
+                round(100 * row[f"{which}_met"] / judged, 1) if judged else None
+            )
+    return rows
+
+
+def breaches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets that breached a target, most recent breach first."""
+    return tickets.filter(
+        Q(response_outcome=SLAOutcome.BREACHED) | Q(resolution_outcome=SLAOutcome.BREACHED)
+        | Q(response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+    ).order_by("-resolution_breached_at", "-response_breached_at")  # fmt: skip
+
+
+def replay(ticket: Ticket) -> tuple[float, datetime | None]:
+    """Recompute the clock's state (minutes used, running since) from the event history.
+
+    The stored columns are a cache of this; tests check the two always agree.
+    """
+    events = ticket.events.filter(kind__startswith="sla_").order_by("created_at", "pk")
+    if ticket.sla_policy is None:
+        return 0.0, None
+    policies = {p.pk: p for p in SLAPolicy.objects.select_related("calendar")}
+    schedule = None
+    used, running = 0.0, None
+    for event in events:
+        if event.kind == TicketEvent.Kind.SLA_POLICY:
+            # A new policy counts from here on, in its own calendar, on top of what was used.
+            if schedule is None:
+                running = event.created_at
+            elif running is not None:
+                used += business_minutes_between(schedule, running, event.created_at)
+                running = event.created_at
+            schedule = schedule_for(policies[event.after["policy_id"]])
+        elif event.kind == TicketEvent.Kind.SLA_PAUSED and running is not None:
+            used += business_minutes_between(schedule, running, event.created_at)
+            running = None
+        elif event.kind == TicketEvent.Kind.SLA_RESUMED and running is None:
+            running = event.created_at
+        elif (
+            event.kind in (TicketEvent.Kind.SLA_MET, TicketEvent.Kind.SLA_BREACHED)
+            and event.after.get("target") == "resolution"
+        ):
+            if running is not None:
+                used += business_minutes_between(schedule, running, event.created_at)
+            running = None
+    return used, running
