@@ -49,7 +49,7 @@ class BusinessCalendar(models.Model):
         return Schedule(
             tz=ZoneInfo(self.time_zone),
             days={d: sorted(v) for d, v in days.items()},
-            holidays=frozenset(self.holidays.values_list("date", flat=True)),
+            holidays=frozenset(holiday.date for holiday in self.holidays.all()),
         )
 
 

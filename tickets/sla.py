@@ -239,7 +239,7 @@ def rematch(ticket: Ticket, *, now: datetime) -> list[Change]:
     return [Change(TicketEvent.Kind.SLA_POLICY, _policy_summary(ticket))]
 
 
-def check_due(*, now: datetime, limit: int = 500) -> int:
+def check_due(*, now: datetime, limit: int = 500, notify_people: bool = True) -> int:
     """Send warnings and breaches that have come due, each exactly once.
 
     Reads only tickets whose `next_sla_check_at` has passed (an indexed column), locks
@@ -261,12 +261,12 @@ def check_due(*, now: datetime, limit: int = 500) -> int:
                 .first()
             )
             if ticket is not None:
-                _check_ticket(ticket, now=now)
+                _check_ticket(ticket, now=now, notify_people=notify_people)
                 handled += 1
     return handled
 
 
-def _check_ticket(ticket: Ticket, *, now: datetime) -> None:
+def _check_ticket(ticket: Ticket, *, now: datetime, notify_people: bool = True) -> None:
     policy = ticket.sla_policy
     fields = ["next_sla_check_at", "sla_due_at", "response_due_at", "resolution_due_at"]
     if policy is not None and ticket.sla_running_since is not None:
@@ -278,17 +278,29 @@ def _check_ticket(ticket: Ticket, *, now: datetime) -> None:
         ):
             if not open_:
                 continue
-            if (
-                getattr(ticket, f"{which}_warned_at") is None
-                and used >= target * policy.warn_at_percent / 100
-            ):
+            breached = getattr(ticket, f"{which}_breached_at") is None and used >= target
+            warn_at = target * policy.warn_at_percent / 100
+            if getattr(ticket, f"{which}_warned_at") is None and used >= warn_at:
                 setattr(ticket, f"{which}_warned_at", now)
                 fields.append(f"{which}_warned_at")
-                _event_and_notify(ticket, TicketEvent.Kind.SLA_WARNING, which, now=now)
-            if getattr(ticket, f"{which}_breached_at") is None and used >= target:
+                if not breached:  # past the target already: the breach message says it all
+                    _event_and_notify(
+                        ticket,
+                        TicketEvent.Kind.SLA_WARNING,
+                        which,
+                        now=now,
+                        notify_people=notify_people,
+                    )
+            if breached:
                 setattr(ticket, f"{which}_breached_at", now)
                 fields.append(f"{which}_breached_at")
-                _event_and_notify(ticket, TicketEvent.Kind.SLA_BREACHED, which, now=now)
+                _event_and_notify(
+                    ticket,
+                    TicketEvent.Kind.SLA_BREACHED,
+                    which,
+                    now=now,
+                    notify_people=notify_people,
+                )
                 if (
                     which == "resolution"
                     and policy.escalate_on_breach
@@ -313,12 +325,16 @@ def _escalate(ticket: Ticket, *, now: datetime) -> None:
     ticket.version = F("version") + 1
 
 
-def _event_and_notify(ticket: Ticket, kind: str, which: str, *, now: datetime) -> None:
+def _event_and_notify(
+    ticket: Ticket, kind: str, which: str, *, now: datetime, notify_people: bool
+) -> None:
     due = getattr(ticket, f"{which}_due_at")
     event = TicketEvent.objects.create(
         ticket=ticket, actor=None, kind=kind, created_at=now,
         after={"target": which, "due": due.isoformat() if due else None},
     )  # fmt: skip
+    if not notify_people:
+        return
     if kind == TicketEvent.Kind.SLA_WARNING:
         people = (
             [ticket.assignee]
@@ -348,6 +364,22 @@ class Standing:
     state: str  # ok, warning, breached, paused, met, none
     minutes_left: float | None
     label: str
+
+
+def standings(tickets: list[Ticket], *, now: datetime) -> None:
+    """Attach `sla` (a Standing) to each ticket, computing each calendar's schedule once."""
+    schedules: dict[int, Schedule] = {}
+    for ticket in tickets:
+        policy = ticket.sla_policy
+        schedule = None
+        if policy is not None:
+            if policy.calendar_id not in schedules:
+                schedules[policy.calendar_id] = policy.calendar.schedule()
+            schedule = schedules[policy.calendar_id]
+        ticket.sla = standing(ticket, now=now, schedule=schedule)
+
+
+SLA_PREFETCH = ["sla_policy__calendar__hours", "sla_policy__calendar__holidays"]
 
 
 def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None) -> Standing:

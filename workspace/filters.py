@@ -1,11 +1,13 @@
 import django_filters
 from django import forms
+from django.db.models import F
 
 from accounts.models import Team, User
 from tickets.models import Priority, Service, Ticket
 
 SORTS = {
     "priority": ("priority", "created_at"),
+    "due": (F("sla_due_at").asc(nulls_last=True), "priority"),
     "age": ("created_at",),
     "-age": ("-created_at",),
     "updated": ("-updated_at",),
@@ -38,7 +40,7 @@ class TicketFilter(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(
         method="filter_sort", empty_label=None, label="Sort",
-        choices=[("priority", "Sort: priority"), ("age", "Sort: oldest first"), ("-age", "Sort: newest first"), ("updated", "Sort: recently updated")],
+        choices=[("priority", "Sort: priority"), ("due", "Sort: SLA due first"), ("age", "Sort: oldest first"), ("-age", "Sort: newest first"), ("updated", "Sort: recently updated")],
         widget=select(),
     )  # fmt: skip
 

@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from servicedesk.pagination import BoundedPage
-from tickets import services
+from tickets import services, sla
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
@@ -44,7 +45,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 def get_ticket(request: HttpRequest, pk: int) -> Ticket:
     tickets = Ticket.objects.visible_to(request.user).select_related(
-        "requester__department", "service", "team", "assignee"
+        "requester__department", "service", "team", "assignee", "sla_policy__calendar"
     )
     return get_object_or_404(tickets, pk=pk)
 
@@ -64,10 +65,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = BoundedPage.of(
         filterset.qs.values_list("pk", flat=True), number=request.GET.get("page"), per_page=25
     )
-    rows = visible.select_related("requester", "service", "team", "assignee").in_bulk(
-        page.object_list
+    rows = (
+        visible.select_related("requester", "service", "team", "assignee", "sla_policy__calendar")
+        .prefetch_related(*sla.SLA_PREFETCH)
+        .in_bulk(page.object_list)
     )
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    sla.standings(page.object_list, now=timezone.now())
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -107,6 +111,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
             },
         ),  # fmt: skip
         "comment_form": CommentForm(),
+        "sla": sla.standing(ticket, now=timezone.now()),
+        "sla_events": TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla_"),
         **extra,
     }
     if context["tab"] == "history":

@@ -417,3 +417,18 @@ def test_stored_due_times_equal_a_replay_of_the_history(
             schedule, running, ticket.sla_policy.resolution_minutes - used
         )
         assert ticket.resolution_due_at == expected
+
+
+def test_a_ticket_found_past_its_target_gets_the_breach_not_also_a_warning(
+    p2_policy, requester, agent, lead, service
+):
+    ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
+    sla.check_due(now=local(2026, 6, 1, 10, 30))
+    kinds = sorted(
+        OutboxMessage.objects.filter(ticket=ticket, kind__startswith="sla_").values_list(
+            "kind", flat=True
+        )
+    )
+    assert kinds == [NotificationKind.SLA_BREACHED]
+    ticket.refresh_from_db()
+    assert ticket.response_warned_at is not None  # no warning later either

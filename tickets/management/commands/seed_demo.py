@@ -1,7 +1,7 @@
 """Load a small, realistic organisation so every page has something to show."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
@@ -9,7 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Department, Team, User
-from tickets.models import Comment, Level, Service, Ticket, TicketEvent, priority_for
+from tickets import sla
+from tickets.calendars import BusinessCalendar, WorkingHours, add_country_holidays
+from tickets.models import (
+    Comment,
+    Level,
+    Priority,
+    Service,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+    priority_for,
+)
 
 DEMO_PASSWORD = "servicedesk-demo"
 DEMO_LOGINS = [
@@ -169,6 +180,9 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self.seed(random.Random(seed), tickets)
+            # Warnings and breaches that are due now, recorded as the beat task would, but
+            # not emailed: they are history, not news.
+            sla.check_due(now=timezone.now(), limit=10_000, notify_people=False)
             self.stdout.write(f"  Loaded demo data with {tickets} tickets.")
         self.stdout.write(f"  Demo logins (password: {DEMO_PASSWORD})")
         for role, email in DEMO_LOGINS:
@@ -205,8 +219,32 @@ class Command(BaseCommand):
             )
             for name, owner, description in SERVICES
         }
+        self.seed_slas(departments)
         requesters = [people[name] for name, _, _ in END_USERS]
         self.seed_tickets(rng, count, services, requesters)
+
+    def seed_slas(self, departments: dict[str, Department]) -> None:
+        office = BusinessCalendar.objects.create(name="UK office hours", time_zone="Europe/London")
+        for weekday in range(5):
+            WorkingHours.objects.create(
+                calendar=office, weekday=weekday, start=time(8, 30), end=time(17, 30)
+            )
+        today = timezone.localdate()
+        for year in (today.year, today.year + 1):
+            add_country_holidays(office, country="GB", year=year)
+        always = BusinessCalendar.objects.create(
+            name="24x7", time_zone="Europe/London", is_24x7=True
+        )
+        policies = [
+            ("P1 Critical, around the clock", {"priority": Priority.P1, "calendar": always}, 30, 4 * 60),
+            ("P2 High", {"priority": Priority.P2, "calendar": office}, 60, 8 * 60),
+            ("Finance systems", {"priority": Priority.P3, "department": departments["Finance"], "calendar": office}, 2 * 60, 16 * 60),
+            ("Standard", {"calendar": office, "is_default": True}, 4 * 60, 27 * 60),
+        ]  # fmt: skip
+        for name, match, response, resolution in policies:
+            SLAPolicy.objects.create(
+                name=name, first_response_minutes=response, resolution_minutes=resolution, **match
+            )
 
     def seed_tickets(
         self,
@@ -231,9 +269,13 @@ class Command(BaseCommand):
             if index < len(statuses):
                 status = statuses[index]
             open_recently = status in Ticket.OPEN_STATUSES
-            created = now - timedelta(
-                minutes=rng.randint(20, 60 * 24 * (10 if open_recently else 90))
+            # Open tickets are mostly recent, so the queues show every SLA state.
+            span = (
+                60 * 24 * 6 * rng.random() ** 2.5
+                if open_recently
+                else rng.randint(60, 60 * 24 * 90)
             )
+            created = now - timedelta(minutes=20 + span)
             impact, urgency = rng.choice(levels), rng.choice(levels)
             team_members = members_by_team[service.owner_team_id]
             assignee = None if status == Ticket.Status.NEW else rng.choice(team_members)
@@ -285,15 +327,45 @@ class Command(BaseCommand):
                                           before={"status": "open"}, after={"status": "resolved"}, created_at=moment))  # fmt: skip
             if status == Ticket.Status.CLOSED:
                 moment += timedelta(hours=rng.randint(1, 72))
-                ticket.closed_at = moment
+                ticket.closed_at = min(moment, now)
+            if ticket.first_responded_at and ticket.first_responded_at > now:
+                ticket.first_responded_at = None
+            if ticket.resolved_at:
+                ticket.resolved_at = min(ticket.resolved_at, now)
             moment = min(moment, now)
             ticket.updated_at = moment
+            TicketEvent.objects.bulk_create(events)
+            self.run_clock(ticket, status=status, last=moment)
             ticket.save(
                 update_fields=[
                     "first_responded_at",
                     "resolved_at",
                     "closed_at",
                     "updated_at",
+                    *sla.SLA_FIELDS,
                 ]
             )
-            TicketEvent.objects.bulk_create(events)
+
+    def run_clock(self, ticket: Ticket, *, status: str, last: datetime) -> None:
+        """Replay the SLA clock through the ticket's seeded life, with the events it writes."""
+        steps = [(ticket.created_at, lambda: sla.start(ticket, now=ticket.created_at))]
+        if ticket.first_responded_at:
+            steps.append(
+                (
+                    ticket.first_responded_at,
+                    lambda: sla.record_response(ticket, now=ticket.first_responded_at),
+                )
+            )
+        if status == Ticket.Status.PENDING:
+            steps.append((last, lambda: sla.pause(ticket, now=last)))
+        elif status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+            steps.append(
+                (
+                    ticket.resolved_at,
+                    lambda: sla.stop(ticket, now=ticket.resolved_at, resolved=True),
+                )
+            )
+        elif status == Ticket.Status.CANCELLED:
+            steps.append((last, lambda: sla.stop(ticket, now=last, resolved=False)))
+        for moment, step in steps:
+            sla.record(ticket, step(), by=None, now=moment)
