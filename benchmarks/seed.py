@@ -78,6 +78,7 @@ def seed(volumes: Volumes, *, log=print) -> float:  # type: ignore[no-untyped-de
             ("comments", lambda: _comments(cursor)),
             ("events", lambda: _events(cursor)),
             ("a long thread", lambda: _long_thread(cursor)),
+            ("SLA clocks", ensure_sla),
         ]
         for label, step in steps:
             step_started = time.monotonic()
@@ -276,3 +277,48 @@ def _long_thread(cursor) -> None:  # type: ignore[no-untyped-def]
         FROM generate_series(1, 120) k""",
         [ticket_id, agent_id],
     )
+
+
+def ensure_sla() -> bool:
+    """Give the seeded tickets SLA policies and clocks, once (older seeds had none).
+
+    A 24x7 calendar keeps the arithmetic exact in SQL: due = start + target minutes.
+    Open tickets were all checked a moment ago (their next check lies ahead), which is
+    the steady state the beat task sees on a quiet minute.
+    """
+    from tickets.calendars import BusinessCalendar
+    from tickets.models import SLAPolicy
+
+    if SLAPolicy.objects.exists():
+        return False
+    always = BusinessCalendar.objects.create(name="Bench 24x7", is_24x7=True)
+    policies = [("P1", 1, 30, 240), ("P2", 2, 60, 480), ("Standard", None, 240, 1620)]
+    for name, priority, response, resolution in policies:
+        SLAPolicy.objects.create(name=name, priority=priority, calendar=always, first_response_minutes=response,
+                                 resolution_minutes=resolution, is_default=priority is None)  # fmt: skip
+    ticket = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH p AS (SELECT id, priority, first_response_minutes AS r, resolution_minutes AS s FROM tickets_slapolicy)
+            UPDATE {ticket} t SET
+                sla_policy_id = p.id,
+                sla_running_since = CASE WHEN t.status IN ('new', 'open') THEN t.created_at END,
+                response_due_at = t.created_at + p.r * interval '1 minute',
+                resolution_due_at = t.created_at + p.s * interval '1 minute',
+                response_outcome = CASE WHEN t.first_responded_at IS NULL THEN ''
+                    WHEN t.first_responded_at <= t.created_at + p.r * interval '1 minute' THEN 'met' ELSE 'breached' END,
+                resolution_outcome = CASE WHEN t.resolved_at IS NULL THEN ''
+                    WHEN t.resolved_at <= t.created_at + p.s * interval '1 minute' THEN 'met' ELSE 'breached' END,
+                sla_due_at = CASE WHEN t.status IN ('new', 'open') THEN
+                    CASE WHEN t.first_responded_at IS NULL THEN t.created_at + p.r * interval '1 minute'
+                         ELSE t.created_at + p.s * interval '1 minute' END END,
+                next_sla_check_at = CASE WHEN t.status IN ('new', 'open')
+                    THEN now() + (1 + (t.id %% 600)) * interval '1 minute' END
+            FROM p
+            WHERE p.priority IS NOT DISTINCT FROM (CASE WHEN t.priority IN (1, 2) THEN t.priority END)
+            """,
+            [],
+        )
+    _analyze(lambda line: None)
+    return True

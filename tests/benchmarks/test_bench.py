@@ -20,6 +20,19 @@ def tiny(settings):  # type: ignore[no-untyped-def]
     seed.seed(seed.Volumes(tickets=1500, end_users=200), log=lambda line: None)
 
 
+def test_seeded_tickets_have_sla_clocks_and_the_beat_cycle_is_timed(tiny):
+    from tickets.models import SLAPolicy
+
+    assert SLAPolicy.objects.filter(is_default=True).count() == 1
+    assert not Ticket.objects.filter(sla_policy__isnull=True).exists()
+    assert (
+        not Ticket.objects.open().exclude(status="pending").filter(sla_due_at__isnull=True).exists()
+    )
+    assert Ticket.objects.exclude(resolution_outcome="").exists()
+    cycle = runner.time_sla_cycle(runs=3)
+    assert cycle["handled"] == 0 and cycle["p50_ms"] > 0  # nothing is due right after seeding
+
+
 def test_seed_shapes_a_realistic_desk(tiny):
     assert Ticket.objects.count() == seed.seeded_size() == 1500
     assert 0 < Ticket.objects.open().count() / 1500 < 0.2  # mostly closed history
@@ -36,7 +49,13 @@ def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server)
     plan = runner.build_plan(live_server.url, concurrency=2, seconds=0.2)
     rows = runner.drive(plan)  # a separate process, as in a full run
     pages = {row["page"] for row in rows}
-    assert {"floor", "queue: unassigned", "queue: word search", "ticket, long thread"} <= pages
+    assert {
+        "floor",
+        "queue: unassigned",
+        "queue: by SLA due",
+        "queue: word search",
+        "ticket, long thread",
+    } <= pages
     assert {"submit (POST)", "portal home", "login page"} <= pages
     assert [row["page"] for row in rows if row["errors"]] == []
     assert all(row["requests"] > 0 and row["p50_ms"] > 0 for row in rows)

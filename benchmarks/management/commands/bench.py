@@ -48,6 +48,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Reusing {db['NAME']} with {size:,} tickets.")
+            if seed.ensure_sla():
+                self.stdout.write("Added SLA policies and clocks to the seeded tickets.")
+        sla_cycle = runner.time_sla_cycle()
+        self.stdout.write(
+            f"SLA beat cycle: p50 {sla_cycle['p50_ms']:.1f} ms, slowest {sla_cycle['max_ms']:.1f} ms."
+        )
         database_url = "postgres://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(
             **{**db, "HOST": db["HOST"] or "127.0.0.1", "PORT": db["PORT"] or 5432}
         )
