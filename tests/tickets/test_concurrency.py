@@ -64,3 +64,30 @@ def test_concurrent_edits_with_the_same_version_one_conflicts(ticket, agent, sec
     )
     assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
     assert Ticket.objects.get(pk=ticket.pk).version == version + 1
+
+
+def test_overlapping_sla_checks_send_each_message_once(requester, agent, service):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import UserFactory
+    from tickets import sla
+    from tickets.calendars import BusinessCalendar
+    from tickets.models import OutboxMessage, SLAPolicy
+
+    lead = UserFactory(email="lead@example.com", role="manager")
+    service.owner_team.lead = lead
+    service.owner_team.save()
+    SLAPolicy.objects.create(name="Tight", calendar=BusinessCalendar.objects.create(name="24x7", is_24x7=True),
+                             first_response_minutes=10, resolution_minutes=20, is_default=True)  # fmt: skip
+    for _ in range(6):
+        services.create_ticket(
+            requester=requester, by=requester, service=service, subject="s", description="d"
+        )
+    later = timezone.now() + timedelta(hours=1)
+    race(*[lambda: sla.check_due(now=later) for _ in range(3)])
+    breaches = OutboxMessage.objects.filter(kind="sla_breached")
+    # Two targets (response, resolution) per ticket, one message each to the lead.
+    assert breaches.count() == 12
+    assert TicketEvent.objects.filter(kind="sla_breached").count() == 12
