@@ -141,3 +141,10 @@ def test_closed_ticket_shows_its_outcome(client_as, agent, requester, service, p
     services.change_status(ticket, status="resolved", by=agent, version=None)
     page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
     assert "Resolution: <strong>Met</strong>" in page
+
+
+def test_portal_owns_up_to_a_missed_target(client_as, requester, service, policy):
+    ticket = create(requester, service, ago=timedelta(hours=2))
+    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    assert "running late, sorry" in page and "We aim to reply by" not in page
+    assert "We aim to resolve it by" in page
