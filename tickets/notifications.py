@@ -20,7 +20,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import NotificationKind, NotificationPreference, User
+from accounts.models import NotificationPreference, User
 
 from .models import Comment, OutboxMessage, TicketEvent
 
@@ -175,6 +175,3 @@ def sweep(*, now: datetime, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver(pk, now=now) for pk in due)
-
-
-KIND_LABELS = dict(NotificationKind.choices)
