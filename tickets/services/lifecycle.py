@@ -1,0 +1,162 @@
+"""The status lifecycle: moves, confirmation, reopening, withdrawal, auto-close."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import NotificationKind, User
+from tickets import sla
+from tickets.models import Comment, Ticket, TicketEvent
+from tickets.notifications import notify
+
+from .editing import (
+    lock_for_edit,
+    notify_team,
+    record_event,
+    require_staff,
+    save_changes,
+)
+
+Status = Ticket.Status
+
+
+# Which status an agent may move a ticket to from each status.
+AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CANCELLED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.RESOLVED, Status.CANCELLED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED, Status.CANCELLED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+def _move_clock(ticket: Ticket, before: str, after: str, *, now: datetime) -> list[sla.Change]:
+    """What a status change does to the SLA clock."""
+    if after == Status.PENDING:
+        return sla.pause(ticket, now=now)
+    if after == Status.RESOLVED:
+        return sla.stop(ticket, now=now, resolved=True)
+    if after == Status.CANCELLED:
+        return sla.stop(ticket, now=now, resolved=False)
+    if after == Status.OPEN and before in (Status.PENDING, Status.RESOLVED):
+        return sla.resume(ticket, now=now)
+    return []
+
+
+def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) -> TicketEvent:
+    before = ticket.status
+    ticket.status = status
+    fields = ["status"]
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    elif status == Status.OPEN and before == Status.RESOLVED:
+        ticket.resolved_at = None
+        fields.append("resolved_at")
+    clock = _move_clock(ticket, before, status, now=now)
+    if ticket.sla_policy_id:
+        fields += sla.SLA_FIELDS
+    save_changes(ticket, fields, now=now)
+    sla.record(ticket, clock, by=by, now=now)
+    return record_event(
+        ticket, TicketEvent.Kind.STATUS_CHANGED, by=by,
+        before={"status": before}, after={"status": status}, now=now,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def change_status(ticket: Ticket, *, status: str, by: User, version: int | None) -> Ticket:
+    """Move a ticket through its lifecycle as an agent."""
+    require_staff(by, ticket)
+    ticket = lock_for_edit(ticket, version)
+    if status not in Status.values:
+        raise ValidationError({"status": "Unknown status."})
+    if status == ticket.status:
+        return ticket
+    if status not in AGENT_TRANSITIONS[ticket.status]:
+        raise ValidationError(
+            f"A ticket that is {ticket.get_status_display().lower()} can't be moved to "
+            f"{Status(status).label.lower()}."
+        )
+    reopened = ticket.status == Status.RESOLVED and status == Status.OPEN
+    event = _set_status(ticket, status, by=by, now=timezone.now())
+    if status == Status.RESOLVED and ticket.requester != by:
+        notify([ticket.requester], kind=NotificationKind.TICKET_RESOLVED, event=event)
+    if reopened and ticket.assignee is not None and ticket.assignee != by:
+        notify([ticket.assignee], kind=NotificationKind.TICKET_REOPENED, event=event)
+    return ticket
+
+
+@transaction.atomic
+def confirm_resolution(ticket: Ticket, *, by: User) -> Ticket:
+    """The requester agrees the ticket is solved: it closes."""
+    if by != ticket.requester:
+        raise PermissionDenied("Only the requester can confirm the resolution.")
+    ticket = lock_for_edit(ticket, None)
+    if ticket.status != Status.RESOLVED:
+        raise ValidationError("Only a resolved ticket can be confirmed.")
+    _set_status(ticket, Status.CLOSED, by=by, now=timezone.now())
+    return ticket
+
+
+@transaction.atomic
+def reopen_ticket(ticket: Ticket, *, reason: str, by: User) -> Ticket:
+    """The requester says the fix did not work: back to in progress, with their reason."""
+    if by != ticket.requester:
+        raise PermissionDenied("Only the requester can reopen this ticket.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Tell us what is still not working."})
+    ticket = lock_for_edit(ticket, None)
+    if ticket.status != Status.RESOLVED:
+        raise ValidationError("Only a resolved ticket can be reopened.")
+    now = timezone.now()
+    Comment.objects.create(ticket=ticket, author=by, body=reason, created_at=now)
+    event = _set_status(ticket, Status.OPEN, by=by, now=now)
+    if ticket.assignee is not None:
+        notify([ticket.assignee], kind=NotificationKind.TICKET_REOPENED, event=event)
+    else:
+        notify_team(ticket, event, exclude=by)
+    return ticket
+
+
+@transaction.atomic
+def cancel_ticket(ticket: Ticket, *, by: User) -> Ticket:
+    """The requester withdraws a ticket they no longer need."""
+    if by != ticket.requester:
+        raise PermissionDenied("Only the requester can withdraw this ticket.")
+    ticket = lock_for_edit(ticket, None)
+    if not ticket.is_open:
+        raise ValidationError("Only an open ticket can be withdrawn.")
+    _set_status(ticket, Status.CANCELLED, by=by, now=timezone.now())
+    return ticket
+
+
+def close_resolved_tickets(*, now: datetime, after: timedelta, limit: int = 500) -> int:
+    """Close tickets resolved longer ago than `after` that nobody confirmed or reopened.
+
+    Requesters who never answer should not leave tickets resolved for ever; the email
+    that announced the resolution says how long they have to reopen.
+    """
+    closed = 0
+    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - after)
+    for ticket_id in due.order_by("resolved_at").values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            # skip_locked: a ticket someone is reopening right now is left for the next run.
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=ticket_id, status=Status.RESOLVED)
+                .first()
+            )
+            if ticket is not None:
+                _set_status(ticket, Status.CLOSED, by=None, now=now)
+                closed += 1
+    return closed
