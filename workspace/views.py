@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from servicedesk.pagination import BoundedPage
-from tickets import services, sla
+from tickets import services, sla_reports
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
@@ -67,11 +67,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     rows = (
         visible.select_related("requester", "service", "team", "assignee", "sla_policy__calendar")
-        .prefetch_related(*sla.SLA_PREFETCH)
+        .prefetch_related(*sla_reports.SLA_PREFETCH)
         .in_bulk(page.object_list)
     )
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    sla.standings(page.object_list, now=timezone.now())
+    sla_reports.standings(page.object_list, now=timezone.now())
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -111,7 +111,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
             },
         ),  # fmt: skip
         "comment_form": CommentForm(),
-        "sla": sla.standing(ticket, now=timezone.now()),
+        "sla": sla_reports.standing(ticket, now=timezone.now()),
         "sla_events": TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla_"),
         **extra,
     }

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from accounts.models import NotificationKind
 from tests.factories import DepartmentFactory, ServiceFactory, UserFactory
-from tickets import services, sla
+from tickets import services, sla, sla_reports
 from tickets.calendars import (
     BusinessCalendar,
     Holiday,
@@ -333,10 +333,10 @@ def test_paused_tickets_are_not_checked(p2_policy, requester, agent, service):
 
 def test_sla_standing_for_the_queue(p2_policy, requester, service):
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
-    assert sla.standing(ticket, now=local(2026, 6, 1, 9, 10)).state == "ok"
-    assert sla.standing(ticket, now=local(2026, 6, 1, 9, 50)).label == "10m left"
-    assert sla.standing(ticket, now=local(2026, 6, 1, 9, 50)).state == "warning"
-    assert sla.standing(ticket, now=local(2026, 6, 1, 11, 0)).label == "1h late"
+    assert sla_reports.standing(ticket, now=local(2026, 6, 1, 9, 10)).state == "ok"
+    assert sla_reports.standing(ticket, now=local(2026, 6, 1, 9, 50)).label == "10m left"
+    assert sla_reports.standing(ticket, now=local(2026, 6, 1, 9, 50)).state == "warning"
+    assert sla_reports.standing(ticket, now=local(2026, 6, 1, 11, 0)).label == "1h late"
 
 
 def test_attainment_is_met_over_met_plus_breached(p2_policy, requester, agent, service):
@@ -344,16 +344,16 @@ def test_attainment_is_met_over_met_plus_breached(p2_policy, requester, agent, s
         ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
         with time_machine.travel(local(2026, 6, 1, 9, 0) + timedelta(minutes=minutes), tick=False):
             services.add_comment(ticket, body="Hello", by=agent)
-    overall = sla.attainment(Ticket.objects.all())[0]
+    overall = sla_reports.attainment(Ticket.objects.all())[0]
     assert (
         overall["response_met"],
         overall["response_breached"],
         overall["response_attainment"],
     ) == (2, 1, 66.7)
     assert overall["resolution_attainment"] is None
-    by_team = sla.attainment(Ticket.objects.all(), by="team__name")
+    by_team = sla_reports.attainment(Ticket.objects.all(), by="team__name")
     assert by_team[0]["team__name"] == "Service Desk"
-    assert list(sla.breaches(Ticket.objects.all())) == [
+    assert list(sla_reports.breaches(Ticket.objects.all())) == [
         Ticket.objects.get(response_outcome="breached")
     ]
 
