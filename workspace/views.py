@@ -205,6 +205,13 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _after_change(request, ticket, _form_error(form), "")
+    if form.cleaned_data["status"] == ticket.status:
+        return _after_change(
+            request,
+            ticket,
+            None,
+            f"No change: it is already {ticket.get_status_display().lower()}.",
+        )
     try:
         services.change_status(ticket, **form.cleaned_data, by=request.user)
     except ValidationError as error:

@@ -285,3 +285,25 @@ def test_queue_pages_without_counting(client_as, agent, service):
     assert "Tickets 26–30" in second and "page=3" not in second
     nonsense = client.get(reverse("workspace:queue"), {"queue": "all", "page": "last"})
     assert nonsense.status_code == 200 and "Tickets 1–25" in nonsense.content.decode()
+
+
+def test_saving_the_same_status_says_nothing_changed(client_as, agent, ticket):
+    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]),
+                                     {"status": "new", "version": ticket.version}, headers=HTMX)  # fmt: skip
+    assert "No change: it is already new." in response.content.decode()
+    assert not ticket.events.filter(kind="status_changed").exists()
+
+
+def test_ages_read_as_plain_words():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.templatetags.tickets import age, ago
+
+    now = timezone.now()
+    assert ago(now) == "just now"
+    assert ago(now - timedelta(minutes=1, seconds=5)) == "1 minute ago"
+    assert ago(now - timedelta(hours=3, minutes=5)) == "3 hours ago"
+    assert ago(now - timedelta(days=9)) == "1 week ago"
+    assert age(now - timedelta(days=2, hours=1)) == "2d"

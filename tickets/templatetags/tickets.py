@@ -20,6 +20,21 @@ def age(moment: datetime | None) -> str:
     return f"{minutes}m"
 
 
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """A plain-words age for people ("3 hours ago"), cheaper than `timesince` in long lists."""
+    if moment is None:
+        return ""
+    minutes = max(int((timezone.now() - moment).total_seconds() // 60), 0)
+    if minutes < 1:
+        return "just now"
+    for unit, size in (("week", 7 * 24 * 60), ("day", 24 * 60), ("hour", 60), ("minute", 1)):
+        if minutes >= size:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
 @register.simple_tag
 def select_options(field: forms.BoundField) -> str:
     """The <option>s of a choice field, built in Python.
