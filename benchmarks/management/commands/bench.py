@@ -70,6 +70,7 @@ class Command(BaseCommand):
             seed_seconds=seed_seconds,
             seconds=seconds,
             concurrency=concurrency,
+            sla_cycle=sla_cycle,
         )
         self.stdout.write(f"Wrote {path} and docs/benchmarks.md")
 
