@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -257,6 +258,20 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
                     "Internal note added." if data["internal"] else "Reply sent.",
                 )
                 return redirect("workspace:ticket-detail", pk=ticket.pk)
-            response = _render_ticket(request, get_ticket(request, pk), "ticket-tab")
-            return trigger_client_event(response, "ticket-props-changed")
+            return _thread_and_sidebar(request, get_ticket(request, pk))
     return _render_ticket(request, ticket, "ticket-tab", comment_form=form)
+
+
+def _thread_and_sidebar(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """After a reply: the new thread, and the sidebar swapped out of band in the same response.
+
+    A reply can change the status and the SLA; sending the sidebar with the thread (rather
+    than asking the page to fetch it afterwards) means it never refreshes later, under
+    an agent who has started to use its forms.
+    """
+    context = _ticket_context(request, ticket)
+    thread = render_to_string("workspace/ticket_detail.html#ticket-tab", context, request)
+    sidebar = render_to_string(
+        "workspace/ticket_detail.html#ticket-sidebar", {**context, "oob": True}, request
+    )
+    return HttpResponse(thread + sidebar)
