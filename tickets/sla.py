@@ -13,7 +13,6 @@ transaction. `check_due` is the beat task's service.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +25,6 @@ from .calendars import Schedule, add_business_minutes, business_minutes_between
 from .models import Priority, SLAOutcome, SLAPolicy, Ticket, TicketEvent
 from .notifications import notify
 
-logger = logging.getLogger(__name__)
 
 SLA_FIELDS = [
     "sla_policy", "sla_running_since", "sla_elapsed_minutes", "response_due_at", "resolution_due_at",
