@@ -25,7 +25,6 @@ from .calendars import Schedule, add_business_minutes, business_minutes_between
 from .models import Priority, SLAOutcome, SLAPolicy, Ticket, TicketEvent
 from .notifications import notify
 
-
 SLA_FIELDS = [
     "sla_policy", "sla_running_since", "sla_elapsed_minutes", "response_due_at", "resolution_due_at",
     "response_outcome", "resolution_outcome", "response_warned_at", "resolution_warned_at",
