@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Team, User
@@ -41,6 +42,8 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "http://servicedesk.test"
+    # Cached fragments must not leak from one test's data into the next.
+    cache.clear()
     # Tests don't run collectstatic, so serve static files from their sources.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -85,6 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "ticket-list":
         return render(request, "workspace/queue.html#ticket-list", context)
     counts = visible.queue_counts(request.user)
+    context["filter_key"] = f"{name}?{context['query_string']}"
     context["queues"] = [(key, label, counts[key]) for key, label in QUEUES.items()]
     return render(request, "workspace/queue.html", context)
 
