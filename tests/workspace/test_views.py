@@ -319,6 +319,8 @@ def test_ages_read_as_plain_words():
 def test_cached_filter_bar_follows_the_query(client_as, agent, ticket):
     client = client_as(agent)
     first = client.get(reverse("workspace:queue"), {"queue": "all", "priority": 1}).content.decode()
-    second = client.get(reverse("workspace:queue"), {"queue": "all", "priority": 2}).content.decode()
+    second = client.get(
+        reverse("workspace:queue"), {"queue": "all", "priority": 2}
+    ).content.decode()
     assert '<option value="1" selected>' in first
     assert '<option value="2" selected>' in second and '<option value="1" selected>' not in second
