@@ -97,3 +97,28 @@ def test_api_creates_a_ticket_and_explains_bad_input(client_as, requester, servi
 
 def test_api_requires_login(client, db):
     assert client.get("/api/tickets/").status_code == 403
+
+
+def test_every_form_post_needs_the_csrf_token(requester, agent, ticket):
+    from django.test import Client
+
+    requester_posts = [
+        reverse("portal:ticket-create"),
+        reverse("portal:ticket-reply", args=[ticket.pk]),
+        reverse("portal:ticket-confirm", args=[ticket.pk]),
+        reverse("portal:ticket-reopen", args=[ticket.pk]),
+        reverse("portal:ticket-cancel", args=[ticket.pk]),
+        reverse("accounts:profile"),
+        reverse("accounts:logout"),
+    ]
+    agent_posts = [
+        reverse(f"workspace:ticket-{action}", args=[ticket.pk])
+        for action in ("take", "assign", "status", "update", "comment")
+    ]
+    for user, urls in ((requester, requester_posts), (agent, agent_posts)):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        for url in urls:
+            assert client.post(url, {"body": "x"}).status_code == 403, url
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and not ticket.comments.exists()
