@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,7 +22,6 @@ class BoundedPage:
     number: int
     per_page: int
     has_next: bool
-    rows: list[Any] = field(default_factory=list)
 
     @classmethod
     def of(cls, queryset: QuerySet, *, number: str | int | None, per_page: int) -> BoundedPage:

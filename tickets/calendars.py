@@ -40,7 +40,17 @@ class BusinessCalendar(models.Model):
         return self.name
 
     def schedule(self) -> Schedule:
-        """The calendar's rules, loaded once, for fast arithmetic."""
+        """The calendar's rules, loaded once per instance, for fast arithmetic.
+
+        One service call asks for it several times (count the minutes used, then the
+        new due times); the hours and holidays are read from the database only once.
+        """
+        cached = getattr(self, "_schedule", None)
+        if cached is None:
+            cached = self._schedule = self._build_schedule()
+        return cached
+
+    def _build_schedule(self) -> Schedule:
         if self.is_24x7:
             return Schedule(tz=ZoneInfo(self.time_zone), always=True)
         days: dict[int, list[tuple[time, time]]] = {d: [] for d in range(7)}

@@ -54,9 +54,8 @@ def match_policy(ticket: Ticket) -> SLAPolicy | None:
         .filter(Q(department_id=department_id) | Q(department__isnull=True))
         .select_related("calendar")
     )
-    policies = list(candidates)
-    specific = [p for p in policies if not p.is_default or p.specificity]
-    pool = specific or policies
+    # Most specific first; between equals, a named policy before the default one.
+    pool = list(candidates)
     if not pool:
         pool = list(
             SLAPolicy.objects.filter(is_default=True, is_active=True).select_related("calendar")
