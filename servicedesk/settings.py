@@ -103,6 +103,14 @@ TEMPLATES = [
             ],
         },
     },
+    # Dense fragments of busy pages (see servicedesk/jinja2.py), embedded with {% jinja %}.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "servicedesk.jinja2.environment"},
+    },
 ]
 
 # SQLite (WAL, immediate transactions) unless DATABASE_URL names another database.

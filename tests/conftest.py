@@ -15,6 +15,7 @@ from django.test import Client
 
 from accounts.models import Team, User
 from tests.factories import ServiceFactory, TeamFactory, TicketFactory, UserFactory
+from tickets import reference
 from tickets.models import Service
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
@@ -44,6 +45,7 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     settings.SITE_URL = "http://servicedesk.test"
     # Cached fragments must not leak from one test's data into the next.
     cache.clear()
+    reference.forget()
     # Tests don't run collectstatic, so serve static files from their sources.
     settings.STORAGES = {
         **settings.STORAGES,

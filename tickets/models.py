@@ -155,6 +155,12 @@ class Ticket(models.Model):
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="ticket_open_assignee_queue",
             ),
+            # The queue counts read both columns of every open ticket: an index-only scan.
+            models.Index(
+                fields=["team", "assignee"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="ticket_open_team_assignee",
+            ),
             models.Index(fields=["created_at"], name="ticket_created"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
             # A manager's flow counts: tickets of their teams created or resolved lately.

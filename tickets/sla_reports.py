@@ -38,9 +38,6 @@ def standings(tickets: list[Ticket], *, now: datetime) -> None:
         ticket.sla = standing(ticket, now=now, schedule=schedule)
 
 
-SLA_PREFETCH = ["sla_policy__calendar__hours", "sla_policy__calendar__holidays"]
-
-
 def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None) -> Standing:
     if ticket.sla_policy_id is None:
         return Standing("none", None, "No SLA")

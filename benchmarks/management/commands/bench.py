@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=8.0, help="time per page")
         parser.add_argument("--concurrency", type=int, default=4)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+        parser.add_argument(
+            "--pages",
+            default="",
+            help="only the pages whose name contains this (with the floor); results are not saved",
+        )
 
     def handle(
         self,
@@ -27,6 +32,7 @@ class Command(BaseCommand):
         seconds: float,
         concurrency: int,
         workers: int,
+        pages: str,
         **options: object,
     ) -> None:
         db = settings.DATABASES["default"]
@@ -59,11 +65,19 @@ class Command(BaseCommand):
         )
         with runner.gunicorn(database_url, port=self._free_port(), workers=workers) as base:
             plan = runner.build_plan(base, concurrency=concurrency, seconds=seconds)
+            if pages:
+                plan["pages"] = [
+                    page
+                    for page in plan["pages"]
+                    if page["name"] == "floor" or pages in page["name"]
+                ]
             try:
                 rows = runner.drive(plan)
             finally:
                 runner.remove_run_tickets()
         self.stdout.write(runner.table(rows))
+        if pages:
+            return
         path = runner.save(
             rows,
             tickets=tickets,

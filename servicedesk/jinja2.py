@@ -1,0 +1,44 @@
+"""The Jinja2 environment for the dense fragments of busy pages.
+
+Pages are Django templates. A long list inside one (the queue's rows, a ticket's thread,
+its history) is a Jinja2 template embedded with `{% jinja "..." %}`: Jinja2 compiles to
+Python and renders such loops several times faster. The filters here mirror the Django
+ones those fragments need, with the same output.
+"""
+
+from datetime import datetime
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils.timezone import localtime
+from jinja2 import Environment
+
+from tickets.templatetags.tickets import age, ago
+
+
+def date(value: datetime | None, format_string: str) -> str:
+    """Django's `date` filter: local time, Django's format characters."""
+    if value is None:
+        return ""
+    return dateformat.format(localtime(value), format_string)
+
+
+def url(name: str, *args: object) -> str:
+    return reverse(name, args=args)
+
+
+def environment(**options: object) -> Environment:
+    env = Environment(**options)  # type: ignore[arg-type]
+    env.globals.update({"url": url})
+    env.filters.update(
+        {
+            "age": age,
+            "ago": ago,
+            "date": date,
+            "intcomma": intcomma,
+            "filesizeformat": filesizeformat,
+        }
+    )
+    return env
