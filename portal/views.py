@@ -105,16 +105,13 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
-    comments = (
-        Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
-        .select_related("author").prefetch_related("attachments")
-    )  # fmt: skip
-    attachments = Attachment.objects.visible_to(request.user).filter(ticket=ticket, comment=None)
+    comments = Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
+    files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
     return {
         "nav": "my-tickets",
         "ticket": ticket,
-        "comments": comments,
-        "attachments": attachments,
+        "comments": comments.select_related("author"),
+        "files_by_comment": files.by_comment(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "now": timezone.now(),

@@ -12,6 +12,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import dateformat
+from django.utils.dates import MONTHS_3
 from django.utils.timezone import localtime
 from jinja2 import Environment
 
@@ -22,7 +23,13 @@ def date(value: datetime | None, format_string: str) -> str:
     """Django's `date` filter: local time, Django's format characters."""
     if value is None:
         return ""
-    return dateformat.format(localtime(value), format_string)
+    local = localtime(value)
+    # The two formats of long lists, as Django writes them, without its formatter's overhead.
+    if format_string == "c":
+        return local.isoformat()
+    if format_string == "j M Y, H:i":
+        return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year}, {local:%H:%M}"
+    return dateformat.format(local, format_string)
 
 
 def url(name: str, *args: object) -> str:

@@ -260,6 +260,13 @@ class AttachmentQuerySet(models.QuerySet["Attachment"]):
             qs = qs.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
         return qs
 
+    def by_comment(self) -> dict[int | None, list[Attachment]]:
+        """One read for a whole thread, grouped by comment (None: sent with the ticket)."""
+        grouped: dict[int | None, list[Attachment]] = {}
+        for attachment in self:
+            grouped.setdefault(attachment.comment_id, []).append(attachment)
+        return grouped
+
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")

@@ -129,11 +129,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         )
     else:
         context["comments"] = (
-            Comment.objects.visible_to(request.user).filter(ticket=ticket)
-            .select_related("author").prefetch_related("attachments")
-        )  # fmt: skip
-        context["attachments"] = Attachment.objects.visible_to(request.user).filter(
-            ticket=ticket, comment=None
+            Comment.objects.visible_to(request.user).filter(ticket=ticket).select_related("author")
+        )
+        context["files_by_comment"] = (
+            Attachment.objects.visible_to(request.user).filter(ticket=ticket).by_comment()
         )
     return context
 

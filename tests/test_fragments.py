@@ -1,0 +1,40 @@
+"""Dense fragments rendered by Jinja2 inside Django pages: same output, same escaping."""
+
+from datetime import UTC, datetime
+
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicedesk.jinja2 import date
+from tickets import services
+
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(moment=moments, format_string=st.sampled_from(["c", "j M Y, H:i", "D j N Y"]))
+def test_date_filter_writes_what_djangos_writes(moment: datetime, format_string: str) -> None:
+    expected = dateformat.format(timezone.localtime(moment), format_string)
+    assert date(moment, format_string) == expected
+
+
+def test_queue_rows_escape_what_people_typed(client_as, agent, ticket):
+    ticket.subject = "<script>alert(1)</script> printer"
+    ticket.save(update_fields=["subject"])
+    page = client_as(agent).get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; printer" in page
+
+
+def test_thread_escapes_what_people_typed(client_as, agent, requester, ticket):
+    services.add_comment(ticket, body="<img src=x onerror=alert(1)> still broken", by=requester)
+    for person, url in (
+        (agent, ticket.get_workspace_url()),
+        (requester, ticket.get_absolute_url()),
+    ):
+        page = client_as(person).get(url).content.decode()
+        assert "<img src=x" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt; still broken" in page
