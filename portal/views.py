@@ -26,7 +26,7 @@ def my_tickets(user: User):  # type: ignore[no-untyped-def]
 
 def get_my_ticket(request: HttpRequest, pk: int) -> Ticket:
     return get_object_or_404(
-        my_tickets(request.user).select_related("service", "assignee", "team"), pk=pk
+        my_tickets(request.user).select_related("requester", "service", "assignee", "team"), pk=pk
     )
 
 

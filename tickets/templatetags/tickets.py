@@ -57,6 +57,23 @@ def select_options(field: forms.BoundField) -> str:
     )
 
 
+@register.simple_tag
+def radio_inputs(field: forms.BoundField) -> str:
+    """A radio group's inputs and labels in Bootstrap's layout, built in Python (as above)."""
+    current = "" if field.value() is None else str(field.value())
+    required = mark_safe(" required") if field.field.required else ""
+    return format_html_join(
+        "",
+        '<div class="form-check"><input type="radio" name="{}" value="{}" class="form-check-input"'
+        ' id="{}_{}"{}{}><label class="form-check-label" for="{}_{}">{}</label></div>',
+        (
+            (field.html_name, value, field.auto_id, index, required,
+             mark_safe(" checked") if str(value) == current else "", field.auto_id, index, label)
+            for index, (value, label) in enumerate(_choices(field.field))
+        ),
+    )  # fmt: skip
+
+
 def _choices(field: forms.Field) -> Iterator[tuple[object, str]]:
     if not isinstance(field, forms.ModelChoiceField):
         return iter(field.choices)  # type: ignore[attr-defined]
