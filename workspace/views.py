@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from servicedesk.database import custom_plans
 from servicedesk.pagination import BoundedPage
 from tickets import reference, services, sla_reports
 from tickets.forms import add_service_error
@@ -70,9 +71,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     # Page over ids first, then load the 25 rows with their relations: joining before
     # the sort and limit would join every match of a broad search.
-    page = BoundedPage.of(
-        filterset.qs.values_list("pk", flat=True), number=request.GET.get("page"), per_page=25
-    )
+    with custom_plans(when=bool(request.GET.get("q", "").strip())):
+        page = BoundedPage.of(
+            filterset.qs.values_list("pk", flat=True), number=request.GET.get("page"), per_page=25
+        )
     rows = visible.select_related("requester").only(*ROW_FIELDS).in_bulk(page.object_list)
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     reference.attach(page.object_list)

@@ -89,6 +89,26 @@ def test_bad_input_is_shown_in_place_and_nothing_is_saved(
     assert not Ticket.objects.exists()
 
 
+def test_a_rejected_form_keeps_every_answer(client_as, requester, service):
+    response = client_as(requester).post(
+        reverse("portal:ticket-create"), submit_data(service, subject="")
+    )
+    page = response.content.decode()
+    assert f'<option value="{service.pk}" selected>Email &amp; Calendar</option>' in page
+    assert (
+        'name="impact" value="medium" class="form-check-input" id="id_impact_1" required checked>'
+        in page
+    )
+    assert (
+        'name="urgency" value="high" class="form-check-input" id="id_urgency_2" required checked>'
+        in page
+    )
+    assert (
+        '<label class="form-check-label" for="id_urgency_2">Now: I can&#x27;t work</label>' in page
+    )
+    assert "This field is required." in page
+
+
 def test_retired_service_is_not_offered(client_as, requester, service):
     retired = ServiceFactory(name="Fax machines", is_active=False)
     page = client_as(requester).get(reverse("portal:ticket-create")).content.decode()
