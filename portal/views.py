@@ -111,7 +111,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> di
         "nav": "my-tickets",
         "ticket": ticket,
         "comments": comments.select_related("author"),
-        "files_by_comment": files.by_comment(),
+        "files_by_comment": files.by_comment() if ticket.attachment_count else {},
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "now": timezone.now(),

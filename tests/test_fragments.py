@@ -15,7 +15,12 @@ moments = st.datetimes(
 )
 
 
-@given(moment=moments, format_string=st.sampled_from(["c", "j M Y, H:i", "D j N Y"]))
+@given(
+    moment=moments,
+    format_string=st.sampled_from(
+        ["c", "j M Y, H:i", "j M Y", "H:i", "D j N Y", "l j F, H:i", r"j \M Y"]
+    ),
+)
 def test_date_filter_writes_what_djangos_writes(moment: datetime, format_string: str) -> None:
     expected = dateformat.format(timezone.localtime(moment), format_string)
     assert date(moment, format_string) == expected

@@ -142,8 +142,16 @@ class CommentAdmin(admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
+    """Files arrive with tickets and replies (through the services); admins may remove one."""
+
     list_display = ["original_name", "ticket", "content_type", "size", "created_at"]
     raw_id_fields = ["ticket", "comment", "uploaded_by"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(TicketEvent)

@@ -133,9 +133,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         context["comments"] = (
             Comment.objects.visible_to(request.user).filter(ticket=ticket).select_related("author")
         )
-        context["files_by_comment"] = (
-            Attachment.objects.visible_to(request.user).filter(ticket=ticket).by_comment()
-        )
+        files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
+        context["files_by_comment"] = files.by_comment() if ticket.attachment_count else {}
     return context
 
 

@@ -54,10 +54,29 @@ def test_submit_with_attachment(client_as, requester, service):
         ],
     )
     client_as(requester).post(reverse("portal:ticket-create"), data)
-    assert sorted(Ticket.objects.get().attachments.values_list("original_name", flat=True)) == [
+    ticket = Ticket.objects.get()
+    assert sorted(ticket.attachments.values_list("original_name", flat=True)) == [
         "error.png",
         "log.txt",
     ]
+    assert ticket.attachment_count == 2
+
+
+def test_files_show_with_the_message_they_came_with(client_as, requester, agent, service):
+    client = client_as(requester)
+    client.post(reverse("portal:ticket-create"), submit_data(service, files=[SimpleUploadedFile("error.png", b"png")]))  # fmt: skip
+    ticket = Ticket.objects.get()
+    reply = {"body": "Here is the log.", "files": [SimpleUploadedFile("vpn.log", b"trace")]}
+    client.post(reverse("portal:ticket-reply", args=[ticket.pk]), reply)
+    ticket.refresh_from_db()
+    assert ticket.attachment_count == 2
+    for person, url in (
+        (requester, ticket.get_absolute_url()),
+        (agent, ticket.get_workspace_url()),
+    ):
+        page = client_as(person).get(url).content.decode()
+        opened, replied = page.index("opened the ticket"), page.index("Here is the log.")
+        assert opened < page.index("error.png") < replied < page.index("vpn.log")
 
 
 def test_double_submit_creates_one_ticket(client_as, requester, service):

@@ -100,6 +100,11 @@ def store_attachments(
         attachment.file.save(name, upload, save=False)
         attachment.save()
         stored.append(attachment)
+    if stored:
+        Ticket.objects.filter(pk=ticket.pk).update(
+            attachment_count=F("attachment_count") + len(stored)
+        )
+        ticket.attachment_count += len(stored)
     return stored
 
 
