@@ -234,6 +234,13 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def public(self) -> CommentQuerySet:
         return self.filter(is_internal=False)
 
+    def for_thread(self) -> CommentQuerySet:
+        """What a conversation shows of each message and its author, and no more."""
+        return self.select_related("author").only(
+            "ticket_id", "author_id", "body", "is_internal", "created_at",
+            "author__full_name", "author__email",
+        )  # fmt: skip
+
 
 class Comment(models.Model):
     """A public reply or an internal note on a ticket."""

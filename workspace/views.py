@@ -131,7 +131,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         )
     else:
         context["comments"] = (
-            Comment.objects.visible_to(request.user).filter(ticket=ticket).select_related("author")
+            Comment.objects.visible_to(request.user).filter(ticket=ticket).for_thread()
         )
         files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
         context["files_by_comment"] = files.by_comment() if ticket.attachment_count else {}
