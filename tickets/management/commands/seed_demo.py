@@ -294,13 +294,13 @@ class Command(BaseCommand):
             if assignee:
                 moment += timedelta(minutes=rng.randint(5, 240))
                 events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.TAKEN,
-                                          after={"assignee": str(assignee)}, created_at=moment))  # fmt: skip
+                                          after={"assignee": str(assignee)}, created_at=min(moment, now)))  # fmt: skip
                 moment += timedelta(minutes=rng.randint(5, 120))
                 Comment.objects.create(
                     ticket=ticket,
                     author=assignee,
                     body=rng.choice(REPLIES[:3]),
-                    created_at=moment,
+                    created_at=min(moment, now),
                 )
                 ticket.first_responded_at = moment
                 if rng.random() < 0.3:
@@ -310,21 +310,22 @@ class Command(BaseCommand):
                         author=assignee,
                         body=rng.choice(NOTES),
                         is_internal=True,
-                        created_at=moment,
+                        created_at=min(moment, now),
                     )
-                if rng.random() < 0.5:
+                # A ticket waiting on its requester has not had their answer yet.
+                if rng.random() < 0.5 and status != Ticket.Status.PENDING:
                     moment += timedelta(minutes=rng.randint(30, 600))
                     Comment.objects.create(
                         ticket=ticket,
                         author=requester,
                         body=rng.choice(REQUESTER_REPLIES),
-                        created_at=moment,
+                        created_at=min(moment, now),
                     )
             if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
                 moment += timedelta(hours=rng.randint(1, 48))
                 ticket.resolved_at = moment
                 events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.STATUS_CHANGED,
-                                          before={"status": "open"}, after={"status": "resolved"}, created_at=moment))  # fmt: skip
+                                          before={"status": "open"}, after={"status": "resolved"}, created_at=min(moment, now)))  # fmt: skip
             if status == Ticket.Status.CLOSED:
                 moment += timedelta(hours=rng.randint(1, 72))
                 ticket.closed_at = min(moment, now)
