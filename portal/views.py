@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from servicedesk.pagination import BoundedPage
-from tickets import services
+from tickets import reference, services
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Service, Ticket
 
@@ -32,9 +32,10 @@ def my_ticket_list(user: User):  # type: ignore[no-untyped-def]
 
 
 def get_my_ticket(request: HttpRequest, pk: int) -> Ticket:
-    return get_object_or_404(
-        my_tickets(request.user).select_related("requester", "service", "assignee", "team"), pk=pk
-    )
+    """One of the person's own tickets; anyone else's is a 404."""
+    ticket = get_object_or_404(my_tickets(request.user), pk=pk)
+    ticket.requester = request.user  # my_tickets() holds only tickets they asked for
+    return ticket
 
 
 @login_required
@@ -112,6 +113,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
+    reference.attach([ticket])  # its service, team and assignee, to show
     comments = Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
     files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
     return {
