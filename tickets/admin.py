@@ -52,12 +52,13 @@ class SLAPolicyForm(forms.ModelForm):
         model = SLAPolicy
         fields = [
             "name", "priority", "service", "department", "calendar", "first_response_minutes",
-            "resolution_minutes", "warn_at_percent", "escalate_on_breach", "is_default", "is_active",
+            "resolution_minutes", "next_update_minutes", "warn_at_percent", "escalate_on_breach",
+            "is_default", "is_active",
         ]  # fmt: skip
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
-        for field in ("first_response_minutes", "resolution_minutes"):
+        for field in ("first_response_minutes", "resolution_minutes", "next_update_minutes"):
             if data.get(field) is not None and data[field] <= 0:
                 self.add_error(field, "A target must be more than zero minutes.")
         if (
@@ -93,6 +94,7 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         "calendar",
         "first_response_minutes",
         "resolution_minutes",
+        "next_update_minutes",
         "is_default",
         "is_active",
     ]

@@ -133,6 +133,12 @@ class Ticket(models.Model):
     resolution_warned_at = models.DateTimeField(null=True, blank=True)
     response_breached_at = models.DateTimeField(null=True, blank=True)
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    # The next-update target: owed from the requester's first unanswered message since the
+    # first response (`update_owed_since`) until an agent's public reply.
+    update_owed_since = models.DateTimeField(null=True, blank=True)
+    update_due_at = models.DateTimeField(null=True, blank=True)
+    update_warned_at = models.DateTimeField(null=True, blank=True)
+    update_breached_at = models.DateTimeField(null=True, blank=True)
     # The nearest unmet target (for sorting) and when the beat task should next look.
     sla_due_at = models.DateTimeField(null=True, blank=True)
     next_sla_check_at = models.DateTimeField(null=True, blank=True)
@@ -334,6 +340,7 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA target breached"
         SLA_POLICY = "sla_policy", "SLA policy applied"
+        SLA_UPDATE_OWED = "sla_update_owed", "SLA update owed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -38,6 +38,12 @@ class SLAPolicy(models.Model):
         help_text="Business minutes to the first public reply."
     )
     resolution_minutes = models.PositiveIntegerField(help_text="Business minutes to resolution.")
+    next_update_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Business minutes to answer each later message from the requester, once the "
+        "first response is given. Blank: no such target.",
+    )
     warn_at_percent = models.PositiveSmallIntegerField(
         default=75, help_text="Warn when this share of a target is used."
     )
@@ -61,6 +67,10 @@ class SLAPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(resolution_minutes__gt=0), name="sla_resolution_target_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(next_update_minutes__isnull=True) | Q(next_update_minutes__gt=0),
+                name="sla_update_target_positive",
             ),
             models.CheckConstraint(
                 condition=Q(warn_at_percent__gt=0, warn_at_percent__lt=100),

@@ -6,6 +6,11 @@ resumes it. Minutes used before the current running stretch are kept in
 `sla_elapsed_minutes`, so a due time is always "running since + what is left", and a
 change of priority or service recomputes both targets from the minutes already used.
 
+A policy may also set a next-update target: once the first response is given, each
+message from the requester is owed an answer (a public agent reply, or the resolution)
+within that many business minutes, counted from the first unanswered message. It does
+not pause: an update is owed precisely because the requester has spoken.
+
 These functions change the ticket in memory and return the events to record; the
 services in tickets/services.py save the ticket and write the events in their
 transaction. `check_due` is the beat task's service.
@@ -29,6 +34,7 @@ SLA_FIELDS = [
     "sla_policy", "sla_running_since", "sla_elapsed_minutes", "response_due_at", "resolution_due_at",
     "response_outcome", "resolution_outcome", "response_warned_at", "resolution_warned_at",
     "response_breached_at", "resolution_breached_at", "sla_due_at", "next_sla_check_at",
+    "update_owed_since", "update_due_at", "update_warned_at", "update_breached_at",
 ]  # fmt: skip
 
 
@@ -77,6 +83,7 @@ def refresh(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None) 
     if policy is None:
         ticket.response_due_at = ticket.resolution_due_at = None
         ticket.sla_due_at = ticket.next_sla_check_at = None
+        _clear_update(ticket)
         return
     schedule = schedule or schedule_for(policy)
     running = ticket.sla_running_since
@@ -116,15 +123,34 @@ def refresh(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None) 
                 upcoming.append(due(target * policy.warn_at_percent / 100))
             if breached is None:
                 upcoming.append(due(target))
-    ticket.sla_due_at = (
+    owed_since = ticket.update_owed_since
+    if owed_since is not None and policy.next_update_minutes:
+        target = policy.next_update_minutes
+        ticket.update_due_at = add_business_minutes(schedule, owed_since, target)
+        if ticket.update_warned_at is None:
+            warn = target * policy.warn_at_percent / 100
+            upcoming.append(add_business_minutes(schedule, owed_since, warn))
+        if ticket.update_breached_at is None:
+            upcoming.append(ticket.update_due_at)
+    else:
+        _clear_update(ticket)
+    nearest = (
         ticket.response_due_at
         if response_open and running
         else ticket.resolution_due_at
         if running
         else None
     )
+    ticket.sla_due_at = min(
+        (moment for moment in (nearest, ticket.update_due_at) if moment is not None), default=None
+    )
     upcoming = [moment for moment in upcoming if moment is not None]
     ticket.next_sla_check_at = max(min(upcoming), now) if upcoming else None
+
+
+def _clear_update(ticket: Ticket) -> None:
+    ticket.update_owed_since = ticket.update_due_at = None
+    ticket.update_warned_at = ticket.update_breached_at = None
 
 
 def start(ticket: Ticket, *, now: datetime) -> list[Change]:
@@ -195,6 +221,43 @@ def record_response(ticket: Ticket, *, now: datetime) -> list[Change]:
     return [change]
 
 
+def owe_update(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """The requester wrote after the first response: an answer is owed, if the policy says so.
+
+    A message while an answer is already owed changes nothing: the first unanswered one counts.
+    """
+    policy = ticket.sla_policy
+    if (
+        policy is None
+        or not policy.next_update_minutes
+        or not ticket.response_outcome
+        or ticket.update_owed_since is not None
+        or not ticket.is_open
+    ):
+        return []
+    ticket.update_owed_since = now
+    refresh(ticket, now=now)
+    return [Change(TicketEvent.Kind.SLA_UPDATE_OWED, {"due": ticket.update_due_at.isoformat()})]
+
+
+def record_update(ticket: Ticket, *, now: datetime) -> list[Change]:
+    """A public agent reply (or the resolution) answers what was owed: met or breached."""
+    if ticket.update_owed_since is None:
+        return []
+    due = ticket.update_due_at
+    breached = ticket.update_breached_at is not None or (due is not None and now > due)
+    kind = TicketEvent.Kind.SLA_BREACHED if breached else TicketEvent.Kind.SLA_MET
+    _clear_update(ticket)
+    refresh(ticket, now=now)
+    # "answered" tells this judgement from the beat's breach notice, for attainment.
+    judged = {
+        "target": "update",
+        "due": due.isoformat() if due else None,
+        "answered": now.isoformat(),
+    }
+    return [Change(kind, judged)]
+
+
 def stop(ticket: Ticket, *, now: datetime, resolved: bool) -> list[Change]:
     """Resolution (judged) or cancellation (not judged): the clock stops."""
     if ticket.sla_policy is None:
@@ -203,7 +266,10 @@ def stop(ticket: Ticket, *, now: datetime, resolved: bool) -> list[Change]:
     if resolved and not ticket.response_outcome:
         changes += record_response(ticket, now=now)  # the resolution answers the requester
     if resolved:
+        changes += record_update(ticket, now=now)  # and whatever they asked since
         changes.append(_judge(ticket, "resolution", now=now))
+    else:
+        _clear_update(ticket)  # cancelled: nothing is owed any more
     if ticket.sla_running_since is not None:
         ticket.sla_elapsed_minutes = used_minutes(
             ticket, now=now, schedule=schedule_for(ticket.sla_policy)
@@ -265,15 +331,30 @@ def check_due(*, now: datetime, limit: int = 500, notify_people: bool = True) ->
 def _check_ticket(ticket: Ticket, *, now: datetime, notify_people: bool = True) -> None:
     policy = ticket.sla_policy
     fields = ["next_sla_check_at", "sla_due_at", "response_due_at", "resolution_due_at"]
-    if policy is not None and ticket.sla_running_since is not None:
+    running = ticket.sla_running_since is not None
+    owed = ticket.update_owed_since is not None
+    if policy is not None and (running or owed):
         schedule = schedule_for(policy)
-        used = used_minutes(ticket, now=now, schedule=schedule)
-        for which, target, open_ in (
-            ("response", policy.first_response_minutes, not ticket.response_outcome),
-            ("resolution", policy.resolution_minutes, not ticket.resolution_outcome),
-        ):
-            if not open_:
-                continue
+        # (target, its business minutes, the minutes counted towards it so far)
+        targets = []
+        if running:
+            used = used_minutes(ticket, now=now, schedule=schedule)
+            if not ticket.response_outcome:
+                targets.append(("response", policy.first_response_minutes, used))
+            if not ticket.resolution_outcome:
+                targets.append(("resolution", policy.resolution_minutes, used))
+        if owed and policy.next_update_minutes:
+            # Its own clock: business minutes since the first unanswered message.
+            since = business_minutes_between(schedule, ticket.update_owed_since, now)
+            targets.append(("update", policy.next_update_minutes, since))
+        if owed:
+            fields += [
+                "update_owed_since",
+                "update_due_at",
+                "update_warned_at",
+                "update_breached_at",
+            ]
+        for which, target, used in targets:
             breached = getattr(ticket, f"{which}_breached_at") is None and used >= target
             warn_at = target * policy.warn_at_percent / 100
             if getattr(ticket, f"{which}_warned_at") is None and used >= warn_at:

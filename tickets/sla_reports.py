@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from tickets.calendars import Schedule, business_minutes_between
-from tickets.models import SLAOutcome, Ticket
+from tickets.models import SLAOutcome, Ticket, TicketEvent
 from tickets.sla import schedule_for
 
 
@@ -48,7 +48,7 @@ def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None)
             None,
             (outcome or "stopped").capitalize(),
         )
-    if ticket.sla_running_since is None:
+    if ticket.sla_running_since is None and ticket.update_owed_since is None:
         return Standing("paused", None, "Paused")
     due = ticket.sla_due_at
     if due is None:
@@ -59,9 +59,12 @@ def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None)
         return Standing("breached", -late, f"{format_minutes(late)} late")
     left = business_minutes_between(schedule, now, due)
     policy = ticket.sla_policy
-    target = (
-        policy.first_response_minutes if not ticket.response_outcome else policy.resolution_minutes
-    )
+    if due == ticket.update_due_at:
+        target = policy.next_update_minutes or 0
+    elif not ticket.response_outcome:
+        target = policy.first_response_minutes
+    else:
+        target = policy.resolution_minutes
     warn = left <= target * (100 - policy.warn_at_percent) / 100
     return Standing("warning" if warn else "ok", left, f"{format_minutes(left)} left")
 
@@ -78,10 +81,12 @@ def format_minutes(minutes: float) -> str:
 
 
 def attainment(tickets: QuerySet[Ticket], *, by: str | None = None) -> list[dict[str, object]]:
-    """Met / (met + breached) for response and resolution, overall or per `by`.
+    """Met / (met + breached) for response, resolution and updates, overall or per `by`.
 
     `by` is a field to group on: "service__name", "team__name" or "priority"; filter
-    `tickets` to the period first (created_at or resolved_at ranges are indexed).
+    `tickets` to the period first (created_at or resolved_at ranges are indexed). A ticket
+    is judged once for response and resolution but may owe several updates: those are
+    counted from the events that judged each.
     """
     counts = {
         "response_met": Count("pk", filter=Q(response_outcome=SLAOutcome.MET)),
@@ -94,8 +99,26 @@ def attainment(tickets: QuerySet[Ticket], *, by: str | None = None) -> list[dict
         if by is None
         else list(tickets.values(by).annotate(**counts).order_by(by))
     )
+    judged_updates = TicketEvent.objects.filter(
+        ticket__in=tickets.values("pk"),
+        kind__in=[TicketEvent.Kind.SLA_MET, TicketEvent.Kind.SLA_BREACHED],
+        after__target="update",
+        after__has_key="answered",
+    )
+    update_counts = {
+        "update_met": Count("pk", filter=Q(kind=TicketEvent.Kind.SLA_MET)),
+        "update_breached": Count("pk", filter=Q(kind=TicketEvent.Kind.SLA_BREACHED)),
+    }
+    if by is None:
+        updates = {None: judged_updates.aggregate(**update_counts)}
+    else:
+        grouped = judged_updates.values(f"ticket__{by}").annotate(**update_counts).order_by()
+        updates = {row[f"ticket__{by}"]: row for row in grouped}
     for row in rows:
-        for which in ("response", "resolution"):
+        found = updates.get(None if by is None else row[by], {})
+        row["update_met"] = found.get("update_met", 0)
+        row["update_breached"] = found.get("update_breached", 0)
+        for which in ("response", "resolution", "update"):
             judged = row[f"{which}_met"] + row[f"{which}_breached"]
             row[f"{which}_attainment"] = (
                 round(100 * row[f"{which}_met"] / judged, 1) if judged else None

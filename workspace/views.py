@@ -35,6 +35,7 @@ ROW_FIELDS = (
     "subject", "category", "status", "priority", "created_at", "updated_at", "service",
     "team", "assignee", "requester__full_name", "requester__email", "sla_policy",
     "sla_running_since", "sla_due_at", "response_outcome", "resolution_outcome",
+    "update_owed_since", "update_due_at",
 )  # fmt: skip
 TICKET_PARTIALS = {"ticket-sidebar", "ticket-tab", "comment-thread", "ticket-history"}
 

@@ -71,6 +71,7 @@ def add_comment(
             ticket.first_responded_at = now
             fields.append("first_responded_at")
             clock += sla.record_response(ticket, now=now)
+        clock += sla.record_update(ticket, now=now)
         if ticket.status == Status.NEW:
             ticket.status = Status.OPEN
             fields.append("status")
@@ -78,6 +79,8 @@ def add_comment(
         ticket.status = Status.OPEN
         fields.append("status")
         clock += sla.resume(ticket, now=now)
+    if not internal and not is_staff:
+        clock += sla.owe_update(ticket, now=now)
     if clock:
         fields += sla.SLA_FIELDS
     save_changes(ticket, fields, now=now)

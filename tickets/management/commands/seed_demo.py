@@ -236,15 +236,16 @@ class Command(BaseCommand):
             name="24x7", time_zone="Europe/London", is_24x7=True
         )
         policies = [
-            ("P1 Critical, around the clock", {"priority": Priority.P1, "calendar": always}, 30, 4 * 60),
-            ("P2 High", {"priority": Priority.P2, "calendar": office}, 60, 8 * 60),
-            ("Finance systems", {"priority": Priority.P3, "department": departments["Finance"], "calendar": office}, 2 * 60, 16 * 60),
-            ("Standard", {"calendar": office, "is_default": True}, 4 * 60, 27 * 60),
+            ("P1 Critical, around the clock", {"priority": Priority.P1, "calendar": always}, 30, 4 * 60, 60),
+            ("P2 High", {"priority": Priority.P2, "calendar": office}, 60, 8 * 60, 2 * 60),
+            ("Finance systems", {"priority": Priority.P3, "department": departments["Finance"], "calendar": office}, 2 * 60, 16 * 60, None),
+            ("Standard", {"calendar": office, "is_default": True}, 4 * 60, 27 * 60, 8 * 60),
         ]  # fmt: skip
-        for name, match, response, resolution in policies:
+        for name, match, response, resolution, update in policies:
             SLAPolicy.objects.create(
-                name=name, first_response_minutes=response, resolution_minutes=resolution, **match
-            )
+                name=name, first_response_minutes=response, resolution_minutes=resolution,
+                next_update_minutes=update, **match,
+            )  # fmt: skip
 
     def seed_tickets(
         self,
@@ -291,6 +292,7 @@ class Command(BaseCommand):
             events = [TicketEvent(ticket=ticket, actor=requester, kind=TicketEvent.Kind.CREATED,
                                   after={"status": "new"}, created_at=created)]  # fmt: skip
             moment = created
+            requester_wrote = None
             if assignee:
                 moment += timedelta(minutes=rng.randint(5, 240))
                 events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.TAKEN,
@@ -321,6 +323,7 @@ class Command(BaseCommand):
                         body=rng.choice(REQUESTER_REPLIES),
                         created_at=min(moment, now),
                     )
+                    requester_wrote = min(moment, now)
             if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
                 moment += timedelta(hours=rng.randint(1, 48))
                 ticket.resolved_at = moment
@@ -336,7 +339,7 @@ class Command(BaseCommand):
             moment = min(moment, now)
             ticket.updated_at = moment
             TicketEvent.objects.bulk_create(events)
-            self.run_clock(ticket, status=status, last=moment)
+            self.run_clock(ticket, status=status, last=moment, requester_wrote=requester_wrote)
             ticket.save(
                 update_fields=[
                     "first_responded_at",
@@ -347,7 +350,9 @@ class Command(BaseCommand):
                 ]
             )
 
-    def run_clock(self, ticket: Ticket, *, status: str, last: datetime) -> None:
+    def run_clock(
+        self, ticket: Ticket, *, status: str, last: datetime, requester_wrote: datetime | None
+    ) -> None:
         """Replay the SLA clock through the ticket's seeded life, with the events it writes."""
         steps = [(ticket.created_at, lambda: sla.start(ticket, now=ticket.created_at))]
         if ticket.first_responded_at:
@@ -357,6 +362,8 @@ class Command(BaseCommand):
                     lambda: sla.record_response(ticket, now=ticket.first_responded_at),
                 )
             )
+        if requester_wrote:
+            steps.append((requester_wrote, lambda: sla.owe_update(ticket, now=requester_wrote)))
         if status == Ticket.Status.PENDING:
             steps.append((last, lambda: sla.pause(ticket, now=last)))
         elif status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
