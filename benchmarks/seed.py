@@ -292,10 +292,11 @@ def ensure_sla() -> bool:
     if SLAPolicy.objects.exists():
         return False
     always = BusinessCalendar.objects.create(name="Bench 24x7", is_24x7=True)
-    policies = [("P1", 1, 30, 240), ("P2", 2, 60, 480), ("Standard", None, 240, 1620)]
-    for name, priority, response, resolution in policies:
+    policies = [("P1", 1, 30, 240, 60), ("P2", 2, 60, 480, 120), ("Standard", None, 240, 1620, 480)]
+    for name, priority, response, resolution, update in policies:
         SLAPolicy.objects.create(name=name, priority=priority, calendar=always, first_response_minutes=response,
-                                 resolution_minutes=resolution, is_default=priority is None)  # fmt: skip
+                                 resolution_minutes=resolution, next_update_minutes=update,
+                                 is_default=priority is None)  # fmt: skip
     ticket = Ticket._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
