@@ -146,5 +146,5 @@ def test_closed_ticket_shows_its_outcome(client_as, agent, requester, service, p
 def test_portal_owns_up_to_a_missed_target(client_as, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(hours=2))
     page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
-    assert "running late, sorry" in page and "We aim to reply by" not in page
+    assert "Sorry we are late" in page and "We aim to reply by" not in page
     assert "We aim to resolve it by" in page

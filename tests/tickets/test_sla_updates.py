@@ -163,6 +163,9 @@ def test_queue_and_ticket_page_show_the_update_due(policy, client_as, requester,
         assert (
             "We aim to answer your last message by <strong>Monday 1 June, 12:00</strong>" in portal
         )
+    with time_machine.travel(local(2026, 6, 1, 12, 30), tick=False):
+        portal = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+        assert "We owe you an answer to your last message since Monday 1 June, 12:00" in portal
 
 
 def test_attainment_counts_every_update_judged(policy, requester, agent, service):
