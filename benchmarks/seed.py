@@ -101,6 +101,19 @@ def _analyze(log) -> None:  # type: ignore[no-untyped-def]
     log(f"  vacuum analyze in {time.monotonic() - started:.1f}s")
 
 
+def tidy_tickets() -> float:
+    """Vacuum the tickets table, its indexes included, as autovacuum keeps it in production.
+
+    Seeding SLA clocks and each run's submitted-then-deleted tickets leave dead index
+    entries; a bulk load's vacuum may skip index cleanup when they are few. Timing pages
+    over them would measure this machine's vacuum schedule, not the pages.
+    """
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE, INDEX_CLEANUP ON) {Ticket._meta.db_table}")
+    return time.monotonic() - started
+
+
 def _people(cursor, volumes: Volumes) -> None:  # type: ignore[no-untyped-def]
     user, team, dept, service = (m._meta.db_table for m in (User, Team, Department, Service))
     members = Team.members.through._meta.db_table
