@@ -82,7 +82,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
-    catalogue = Service.objects.visible_to(request.user).active()
+    # What the form lists and the service needs of the choice; descriptions stay unread.
+    catalogue = (
+        Service.objects.visible_to(request.user).active().only("name", "owner_team", "is_active")
+    )
     form = TicketForm(request.POST or None, request.FILES or None, services=catalogue,
                       initial={"submission_token": uuid.uuid4(), "category": request.GET.get("category", "incident")})  # fmt: skip
     if request.method == "POST" and form.is_valid():

@@ -113,6 +113,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "servicedesk.forms.WidgetRenderer"
+
 # SQLite (WAL, immediate transactions) unless DATABASE_URL names another database.
 DATABASES = {
     "default": dj_database_url.config(
