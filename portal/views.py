@@ -118,12 +118,14 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
     reference.attach([ticket])  # its service, team and assignee, to show
     comments = Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
-    files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
+    files = {}
+    if ticket.attachment_count:  # most tickets have none: then not even a query is built
+        files = Attachment.objects.visible_to(request.user).filter(ticket=ticket).by_comment()
     return {
         "nav": "my-tickets",
         "ticket": ticket,
         "comments": comments.for_thread(),
-        "files_by_comment": files.by_comment() if ticket.attachment_count else {},
+        "files_by_comment": files,
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "now": timezone.now(),

@@ -134,8 +134,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         context["comments"] = (
             Comment.objects.visible_to(request.user).filter(ticket=ticket).for_thread()
         )
-        files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
-        context["files_by_comment"] = files.by_comment() if ticket.attachment_count else {}
+        context["files_by_comment"] = {}
+        if ticket.attachment_count:  # most tickets have none: then not even a query is built
+            files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
+            context["files_by_comment"] = files.by_comment()
     return context
 
 
