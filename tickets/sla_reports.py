@@ -127,8 +127,9 @@ def attainment(tickets: QuerySet[Ticket], *, by: str | None = None) -> list[dict
 
 
 def breaches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Tickets that breached a target, most recent breach first."""
+    """Tickets that breached a target (or owe an overdue update), most recent breach first."""
     return tickets.filter(
         Q(response_outcome=SLAOutcome.BREACHED) | Q(resolution_outcome=SLAOutcome.BREACHED)
         | Q(response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+        | Q(update_breached_at__isnull=False)
     ).order_by("-resolution_breached_at", "-response_breached_at")  # fmt: skip

@@ -145,6 +145,7 @@ def test_warning_and_breach_of_an_update_are_sent_once(policy, requester, agent,
     ]
     standing = sla_reports.standing(ticket, now=breach + timedelta(minutes=30))
     assert (standing.state, standing.label) == ("breached", "30m late")
+    assert list(sla_reports.breaches(Ticket.objects.all())) == [ticket]
     ticket = write(ticket, agent, "Here is the fix.", local(2026, 6, 1, 13, 45))
     assert update_judgements(ticket) == ["sla_breached"]  # judged once, at the answer
 
