@@ -88,7 +88,7 @@ def forget() -> None:
 def attach(tickets: Sequence[Model]) -> None:
     """Give each ticket its service, team, assignee and SLA policy from the reference data.
 
-    The tickets are read-only rows for a list: never save one after this.
+    The tickets are for showing: never save one after this.
     """
     global _current
     reference = current()
@@ -99,9 +99,9 @@ def attach(tickets: Sequence[Model]) -> None:
     querysets = _querysets(staff_only=False) if missing else {}
     for name, known in reference.by_field.items():
         if name in missing:
-            # Ids not seen yet (someone no longer staff, a service added this second):
-            # one query for them, never one per row.
-            known = {**known, **querysets[name].in_bulk(missing[name])}
+            # Ids a load does not hold (someone no longer staff, a service added this
+            # second): one query for them, never one per row, kept until the next load.
+            known.update(querysets[name].in_bulk(missing[name]))
         for ticket in tickets:
             related = known.get(getattr(ticket, f"{name}_id"))
             if related is not None:

@@ -47,6 +47,25 @@ def test_ids_it_has_not_seen_cost_one_query_per_kind_not_per_row(
         assert {t.assignee for t in listed} == {former_agent}
 
 
+def test_someone_no_longer_staff_does_not_reload_it_on_every_page(
+    time_machine, agent, ticket, django_assert_num_queries
+):
+    time_machine.move_to("2026-11-24 09:00", tick=False)
+    agent.role = User.Role.END_USER  # moved to another job, still named on the ticket
+    agent.save(update_fields=["role"])
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+    loaded = reference.current()
+    time_machine.shift(2)
+    reference.attach(rows(ticket))  # reloads once and reads them on their own
+    assert reference.current() is not loaded
+    for _ in range(3):
+        time_machine.shift(2)
+        listed = rows(ticket)
+        with django_assert_num_queries(0):  # no reload, no lookup: it is kept
+            reference.attach(listed)
+        assert listed[0].assignee == agent
+
+
 def test_reloads_when_an_unknown_id_appears_after_a_second(time_machine, service):
     time_machine.move_to("2026-11-24 09:00", tick=False)
     first = reference.current()
