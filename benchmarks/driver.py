@@ -61,10 +61,12 @@ def measure(base: str, page: dict[str, Any], *, concurrency: int, seconds: float
     lock = threading.Lock()
     expected = page.get("expect", 200)
 
-    def work() -> None:
+    def work(until: float, *, record: bool) -> None:
         nonlocal errors
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < until:
             elapsed, status, count = request(base, page)
+            if not record:
+                continue
             with lock:
                 latencies.append(elapsed)
                 if status != expected:
@@ -72,15 +74,21 @@ def measure(base: str, page: dict[str, Any], *, concurrency: int, seconds: float
                 if count is not None:
                     queries.append(count)
 
-    for _ in range(2):  # warm the server's caches and connections first
-        request(base, page)
+    def run_threads(until: float, *, record: bool) -> None:
+        threads = [
+            threading.Thread(target=work, args=(until,), kwargs={"record": record})
+            for _ in range(concurrency)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    # Warm every server worker first (its templates, connection and reference data), with
+    # the same concurrency, so the first request each worker serves is not timed.
+    run_threads(time.perf_counter() + min(1.0, seconds / 4), record=False)
     started = time.perf_counter()
-    deadline = started + seconds
-    threads = [threading.Thread(target=work) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(started + seconds, record=True)
     wall = time.perf_counter() - started
     ordered = sorted(latencies)
     return {
