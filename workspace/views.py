@@ -18,7 +18,7 @@ from servicedesk.database import custom_plans
 from servicedesk.pagination import BoundedPage
 from tickets import reference, services, sla_reports
 from tickets.forms import add_service_error
-from tickets.models import Attachment, Comment, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, Ticket, TicketEvent, TicketQuerySet
 
 from .filters import TicketFilter
 from .forms import AssignForm, CommentForm, StatusForm, TriageForm
@@ -70,16 +70,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = TicketFilter(
         request.GET, queryset=visible.in_queue(name, request.user), user=request.user
     )
-    # Page over ids first, then load the 25 rows with their relations: joining before
-    # the sort and limit would join every match of a broad search.
-    with custom_plans(when=bool(request.GET.get("q", "").strip())):
-        page = BoundedPage.of(
-            filterset.qs.values_list("pk", flat=True), number=request.GET.get("page"), per_page=25
-        )
-    rows = visible.select_related("requester").only(*ROW_FIELDS).in_bulk(page.object_list)
-    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    reference.attach(page.object_list)
-    sla_reports.standings(page.object_list, now=timezone.now())
+    page = _queue_page(request, filterset, visible)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -95,6 +86,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     context["filter_key"] = f"{name}?{context['query_string']}"
     context["queues"] = [(key, label, counts[key]) for key, label in QUEUES.items()]
     return render(request, "workspace/queue.html", context)
+
+
+def _queue_page(
+    request: HttpRequest, filterset: TicketFilter, visible: TicketQuerySet
+) -> BoundedPage:
+    """One page of the queue: its rows, their related rows and where each stands on its SLA."""
+    # Page over ids first, then load the 25 rows: joining before the sort and limit would
+    # join every match of a broad search.
+    with custom_plans(when=bool(request.GET.get("q", "").strip())):
+        page = BoundedPage.of(
+            filterset.qs.values_list("pk", flat=True), number=request.GET.get("page"), per_page=25
+        )
+    rows = visible.select_related("requester").only(*ROW_FIELDS).in_bulk(page.object_list)
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    reference.attach(page.object_list)
+    sla_reports.standings(page.object_list, now=timezone.now())
+    return page
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
