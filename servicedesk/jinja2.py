@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import dateformat
@@ -70,7 +69,6 @@ def environment(**options: object) -> Environment:
             "age": age,
             "ago": ago,
             "date": date,
-            "intcomma": intcomma,
             "filesizeformat": filesizeformat,
         }
     )

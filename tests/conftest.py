@@ -109,6 +109,15 @@ def service(service_desk: Team) -> Service:
 
 
 @pytest.fixture
+def lead(service: Service) -> User:
+    """Lea leads the team that owns the service: she hears of SLA breaches."""
+    person = UserFactory(email="lead@example.com", full_name="Lea Lead", role=User.Role.MANAGER)
+    service.owner_team.lead = person
+    service.owner_team.save(update_fields=["lead"])
+    return person
+
+
+@pytest.fixture
 def ticket(requester: User, service: Service):  # type: ignore[no-untyped-def]
     return TicketFactory(
         requester=requester,

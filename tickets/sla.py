@@ -30,11 +30,12 @@ from .calendars import Schedule, add_business_minutes, business_minutes_between
 from .models import Priority, SLAOutcome, SLAPolicy, Ticket, TicketEvent
 from .notifications import notify
 
+UPDATE_FIELDS = ["update_owed_since", "update_due_at", "update_warned_at", "update_breached_at"]
 SLA_FIELDS = [
     "sla_policy", "sla_running_since", "sla_elapsed_minutes", "response_due_at", "resolution_due_at",
     "response_outcome", "resolution_outcome", "response_warned_at", "resolution_warned_at",
     "response_breached_at", "resolution_breached_at", "sla_due_at", "next_sla_check_at",
-    "update_owed_since", "update_due_at", "update_warned_at", "update_breached_at",
+    *UPDATE_FIELDS,
 ]  # fmt: skip
 
 
@@ -348,12 +349,7 @@ def _check_ticket(ticket: Ticket, *, now: datetime, notify_people: bool = True) 
             since = business_minutes_between(schedule, ticket.update_owed_since, now)
             targets.append(("update", policy.next_update_minutes, since))
         if owed:
-            fields += [
-                "update_owed_since",
-                "update_due_at",
-                "update_warned_at",
-                "update_breached_at",
-            ]
+            fields += UPDATE_FIELDS
         for which, target, used in targets:
             breached = getattr(ticket, f"{which}_breached_at") is None and used >= target
             warn_at = target * policy.warn_at_percent / 100

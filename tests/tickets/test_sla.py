@@ -271,14 +271,6 @@ def test_cancelled_ticket_stops_without_judgement(p2_policy, requester, service)
 # --- Warnings and breaches from the beat task -----------------------------------------
 
 
-@pytest.fixture
-def lead(service):  # type: ignore[no-untyped-def]
-    person = UserFactory(email="lead@example.com", full_name="Lea Lead", role="manager")
-    service.owner_team.lead = person
-    service.owner_team.save()
-    return person
-
-
 def test_warning_then_breach_each_sent_once_even_if_the_task_runs_twice(
     p2_policy, requester, agent, lead, service
 ):

@@ -26,16 +26,6 @@ def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-@pytest.fixture
-def lead(service):  # type: ignore[no-untyped-def]
-    from tests.factories import UserFactory
-
-    person = UserFactory(email="lead@example.com", full_name="Lea Lead", role="manager")
-    service.owner_team.lead = person
-    service.owner_team.save()
-    return person
-
-
 def answered(requester, agent, service) -> Ticket:  # type: ignore[no-untyped-def]
     """A Monday-morning ticket with its first response given at 9:30."""
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
