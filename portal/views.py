@@ -117,7 +117,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
     reference.attach([ticket])  # its service, team and assignee, to show
-    comments = Comment.objects.visible_to(request.user).public().filter(ticket=ticket)
+    # The portal shows the public conversation, even to staff following their own ticket.
+    comments = Comment.objects.visible_to(request.user).filter(ticket=ticket, is_internal=False)
     files = {}
     if ticket.attachment_count:  # most tickets have none: then not even a query is built
         files = Attachment.objects.visible_to(request.user).filter(ticket=ticket).by_comment()

@@ -18,6 +18,21 @@ from .catalogue import PRIORITY_MATRIX, Level, Priority, Service, ServiceQuerySe
 from .policies import SLAOutcome, SLAPolicy  # noqa: F401
 
 
+def ticket_visibility(user: User, via: str = "") -> Q:
+    """Which tickets `user` may see, as a condition on the tickets reached through `via`.
+
+    Comments, attachments and events pass `via="ticket__"`: a join on the ticket they
+    belong to, which Django builds and Postgres runs faster than `ticket__in=<subquery>`.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_admin:
+        return Q()
+    if user.is_staff_member:
+        return Q(**{f"{via}team_id__in": user.team_ids}) | Q(**{f"{via}assignee": user})
+    return Q(**{f"{via}requester": user})
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, user: User) -> TicketQuerySet:
         """The only road to tickets.
@@ -26,13 +41,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         tickets assigned to them; managers the same for the teams they belong to or
         lead; admins everything.
         """
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_admin:
-            return self.all()
-        if user.is_staff_member:
-            return self.filter(Q(team_id__in=user.team_ids) | Q(assignee=user))
-        return self.filter(requester=user)
+        return self.filter(ticket_visibility(user))
 
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=Ticket.OPEN_STATUSES)
@@ -232,13 +241,10 @@ class Ticket(models.Model):
 class CommentQuerySet(models.QuerySet["Comment"]):
     def visible_to(self, user: User) -> CommentQuerySet:
         """Comments on tickets the user may see; end users never see internal notes."""
-        qs = self.filter(ticket__in=Ticket.objects.visible_to(user))
+        qs = self.filter(ticket_visibility(user, via="ticket__"))
         if not user.is_authenticated or not user.is_staff_member:
             qs = qs.filter(is_internal=False)
         return qs
-
-    def public(self) -> CommentQuerySet:
-        return self.filter(is_internal=False)
 
     def for_thread(self) -> CommentQuerySet:
         """What a conversation shows of each message and its author, and no more."""
@@ -276,7 +282,7 @@ def attachment_storage_name(instance: Attachment, filename: str) -> str:
 
 class AttachmentQuerySet(models.QuerySet["Attachment"]):
     def visible_to(self, user: User) -> AttachmentQuerySet:
-        qs = self.filter(ticket__in=Ticket.objects.visible_to(user))
+        qs = self.filter(ticket_visibility(user, via="ticket__"))
         if not user.is_authenticated or not user.is_staff_member:
             qs = qs.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
         return qs
@@ -319,7 +325,7 @@ class TicketEventQuerySet(models.QuerySet["TicketEvent"]):
         """The audit trail is for staff; end users see the thread, not the history."""
         if not user.is_authenticated or not user.is_staff_member:
             return self.none()
-        return self.filter(ticket__in=Ticket.objects.visible_to(user))
+        return self.filter(ticket_visibility(user, via="ticket__"))
 
 
 class TicketEvent(models.Model):
