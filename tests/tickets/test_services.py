@@ -341,6 +341,36 @@ def test_visible_to_scopes_tickets_per_role(
     assert visible[admin_user] == {ticket, elsewhere}
 
 
+def test_a_tickets_comments_files_and_events_follow_its_visibility(
+    ticket, requester, other_requester, agent, other_agent, manager, admin_user
+):
+    """Each model's `visible_to` reaches its rows through the ticket, for every role."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from tickets.models import Attachment
+
+    upload = SimpleUploadedFile("log.txt", b"log", content_type="text/plain")
+    services.add_comment(ticket, body="public", files=[upload], by=agent)
+    elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
+    services.add_comment(elsewhere, body="elsewhere", by=admin_user)
+
+    def seen(user):  # type: ignore[no-untyped-def]
+        return (
+            set(Comment.objects.visible_to(user).values_list("ticket_id", flat=True)),
+            set(Attachment.objects.visible_to(user).values_list("ticket_id", flat=True)),
+            set(TicketEvent.objects.visible_to(user).values_list("ticket_id", flat=True)),
+        )
+
+    assert seen(requester) == ({ticket.pk}, {ticket.pk}, set())  # no audit trail for end users
+    for user in (agent, manager):
+        assert seen(user) == ({ticket.pk}, {ticket.pk}, {ticket.pk})
+    assert seen(admin_user) == ({ticket.pk, elsewhere.pk}, {ticket.pk}, {ticket.pk, elsewhere.pk})
+    for user in (other_requester, other_agent, AnonymousUser()):
+        assert seen(user) == (set(), set(), set())
+    agent.is_active = False
+    assert seen(agent) == (set(), set(), set())
+
+
 def test_comments_visible_to_end_users_exclude_internal_notes(ticket, agent, requester):
     services.add_comment(ticket, body="public", by=agent)
     services.add_comment(ticket, body="secret", internal=True, by=agent)
