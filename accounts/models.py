@@ -117,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def team_ids(self) -> list[int]:
         """The teams this person belongs to or leads, read once per request."""
-        return list(Team.objects.of(self).values_list("pk", flat=True))
+        return list(Team.objects.of(self).order_by().values_list("pk", flat=True))
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         if self.is_active and self.is_admin:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.dates import MONTHS_3
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 from jinja2 import Environment
 
 from tickets.templatetags.tickets import age, ago
@@ -22,7 +23,7 @@ from tickets.templatetags.tickets import age, ago
 # Format characters long lists use, written as Django writes them; others go to Django.
 FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
     "j": lambda moment: str(moment.day),
-    "M": lambda moment: str(MONTHS_3[moment.month]).title(),
+    "M": lambda moment: _month_abbreviation(moment.month, get_language()),
     "Y": lambda moment: str(moment.year),
     "H": lambda moment: f"{moment.hour:02d}",
     "i": lambda moment: f"{moment.minute:02d}",
@@ -55,6 +56,12 @@ def _fast_format(format_string: str) -> tuple[str | Callable[[datetime], str], .
         else:
             parts.append(char)
     return tuple(parts)
+
+
+@lru_cache(maxsize=256)
+def _month_abbreviation(month: int, language: str | None) -> str:
+    """ "Jan", "Feb"... in the active language: translated once, not for every date shown."""
+    return str(MONTHS_3[month]).title()
 
 
 def url(name: str, *args: object) -> str:

@@ -70,3 +70,25 @@ def test_admin_widgets_still_render_through_django_templates(client_as, admin_us
             "related-widget-wrapper" in page.content.decode()
             or "vTimeField" in page.content.decode()
         )
+
+
+def test_list_labels_are_the_choice_labels() -> None:
+    from tickets.models import Priority, Ticket, TicketEvent
+
+    for status in Ticket.Status.values:
+        assert Ticket(status=status).status_label == Ticket(status=status).get_status_display()
+    for priority in Priority.values:
+        shown = Ticket(priority=priority)
+        assert shown.priority_label == shown.get_priority_display()
+    for kind in TicketEvent.Kind.values:
+        assert TicketEvent(kind=kind).kind_label == TicketEvent(kind=kind).get_kind_display()
+
+
+def test_history_shows_who_did_what(client_as, agent, requester, service):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="s", description="d"
+    )
+    services.take_ticket(ticket, by=agent)
+    page = client_as(agent).get(ticket.get_workspace_url() + "?tab=history").content.decode()
+    assert f"<strong>{requester}</strong> · Created" in page
+    assert f"<strong>{agent}</strong> · Taken" in page

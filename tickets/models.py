@@ -226,6 +226,15 @@ class Ticket(models.Model):
                 break
         return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 12 else None
 
+    # Labels for long lists: get_FOO_display() builds the choices dict on every call.
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def priority_label(self) -> str:
+        return PRIORITY_LABELS.get(self.priority, str(self.priority))
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
@@ -365,6 +374,16 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
+
+    @property
+    def kind_label(self) -> str:
+        """get_kind_display() without building the choices dict: a history lists hundreds."""
+        return EVENT_KIND_LABELS.get(self.kind, self.kind)
+
+
+STATUS_LABELS: dict[str, str] = dict(Ticket.Status.choices)
+PRIORITY_LABELS: dict[int, str] = dict(Priority.choices)
+EVENT_KIND_LABELS: dict[str, str] = dict(TicketEvent.Kind.choices)
 
 
 class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):

@@ -32,7 +32,13 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        members = User.objects.staff().filter(teams=ticket.team_id).order_by("full_name")
+        # What the list shows and the service checks of the choice; never a password hash.
+        members = (
+            User.objects.staff()
+            .filter(teams=ticket.team_id)
+            .only("full_name", "email", "role", "is_active")
+            .order_by("full_name")
+        )
         self.fields["assignee"].queryset = members  # type: ignore[attr-defined]
 
 
@@ -68,5 +74,7 @@ class TriageForm(VersionedForm):
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["service"].queryset = Service.objects.visible_to(user)  # type: ignore[attr-defined]
-        self.fields["team"].queryset = Team.objects.visible_to(user)  # type: ignore[attr-defined]
+        services = Service.objects.visible_to(user).only("name", "owner_team", "is_active")
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+        teams = Team.objects.visible_to(user).only("name", "tier", "lead")
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]

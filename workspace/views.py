@@ -37,6 +37,16 @@ ROW_FIELDS = (
     "sla_running_since", "sla_due_at", "response_outcome", "resolution_outcome",
     "update_owed_since", "update_due_at",
 )  # fmt: skip
+# What a history line shows of an event and its actor (not the actor's whole account row).
+HISTORY_FIELDS = (
+    "ticket_id",
+    "kind",
+    "before",
+    "after",
+    "created_at",
+    "actor__full_name",
+    "actor__email",
+)
 TICKET_PARTIALS = {"ticket-sidebar", "ticket-tab", "comment-thread", "ticket-history"}
 
 
@@ -137,6 +147,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
             TicketEvent.objects.visible_to(request.user)
             .filter(ticket=ticket)
             .select_related("actor")
+            .only(*HISTORY_FIELDS)
         )
     else:
         context["comments"] = (
