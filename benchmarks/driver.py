@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -53,26 +54,35 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[index]
 
 
-def measure(base: str, page: dict[str, Any], *, concurrency: int, seconds: float) -> dict[str, Any]:
-    """Keep `concurrency` requests in flight for `seconds`; summarise what came back."""
-    latencies: list[float] = []
-    errors = 0
-    queries: list[int] = []
+@dataclass
+class Samples:
+    """What one page's requests came back with, over every round."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    queries: list[int] = field(default_factory=list)
+    wall: float = 0.0
+
+
+def measure(
+    base: str, page: dict[str, Any], samples: Samples, *, concurrency: int, seconds: float,
+    warm: bool,
+) -> None:  # fmt: skip
+    """Keep `concurrency` requests in flight for `seconds`, adding what came back to `samples`."""
     lock = threading.Lock()
     expected = page.get("expect", 200)
 
     def work(until: float, *, record: bool) -> None:
-        nonlocal errors
         while time.perf_counter() < until:
             elapsed, status, count = request(base, page)
             if not record:
                 continue
             with lock:
-                latencies.append(elapsed)
+                samples.latencies.append(elapsed)
                 if status != expected:
-                    errors += 1
+                    samples.errors += 1
                 if count is not None:
-                    queries.append(count)
+                    samples.queries.append(count)
 
     def run_threads(until: float, *, record: bool) -> None:
         threads = [
@@ -84,31 +94,47 @@ def measure(base: str, page: dict[str, Any], *, concurrency: int, seconds: float
         for thread in threads:
             thread.join()
 
-    # Warm every server worker first (its templates, connection and reference data), with
-    # the same concurrency, so the first request each worker serves is not timed.
-    run_threads(time.perf_counter() + min(1.0, seconds / 4), record=False)
+    if warm:
+        # Warm every server worker first (its templates, connection and reference data),
+        # with the same concurrency, so the first request each worker serves is not timed.
+        run_threads(time.perf_counter() + min(1.0, seconds), record=False)
     started = time.perf_counter()
     run_threads(started + seconds, record=True)
-    wall = time.perf_counter() - started
-    ordered = sorted(latencies)
+    samples.wall += time.perf_counter() - started
+
+
+def summary(page: dict[str, Any], samples: Samples) -> dict[str, Any]:
+    ordered = sorted(samples.latencies)
     return {
         "page": page["name"],
         "requests": len(ordered),
-        "rps": len(ordered) / wall if wall else 0.0,
+        "rps": len(ordered) / samples.wall if samples.wall else 0.0,
         "p50_ms": percentile(ordered, 0.50) * 1000,
         "p95_ms": percentile(ordered, 0.95) * 1000,
         "p99_ms": percentile(ordered, 0.99) * 1000,
         "mean_ms": (statistics.fmean(ordered) * 1000) if ordered else 0.0,
-        "errors": errors,
-        "queries": max(queries) if queries else None,
+        "errors": samples.errors,
+        "queries": max(samples.queries) if samples.queries else None,
     }
 
 
 def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        measure(plan["base"], page, concurrency=plan["concurrency"], seconds=plan["seconds"])
-        for page in plan["pages"]
-    ]
+    """Time every page in turn, in several rounds of a slice of its time each.
+
+    On a shared machine the speed drifts within a run; taking the pages (the floor with
+    them) round by round spreads any slow spell over all of them, so the ratio of a page
+    to the floor does not depend on where in the run the page happened to be timed.
+    """
+    rounds = max(1, int(plan.get("rounds", 1)))
+    pages = plan["pages"]
+    samples = [Samples() for _ in pages]
+    for round_number in range(rounds):
+        for page, page_samples in zip(pages, samples, strict=True):
+            measure(
+                plan["base"], page, page_samples, concurrency=plan["concurrency"],
+                seconds=plan["seconds"] / rounds, warm=round_number == 0,
+            )  # fmt: skip
+    return [summary(page, page_samples) for page, page_samples in zip(pages, samples, strict=True)]
 
 
 if __name__ == "__main__":
