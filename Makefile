@@ -52,4 +52,4 @@ bench: $(STAMP)
 	DEBUG=1 DATABASE_URL=$(BENCH_DB_URL)_1000000 $(BIN)/python manage.py bench --tickets 1000000 --seconds 8
 
 bench-quick: $(STAMP)
-	DEBUG=1 DATABASE_URL=$(BENCH_DB_URL)_100000 $(BIN)/python manage.py bench --tickets 100000 --seconds 3
+	DEBUG=1 DATABASE_URL=$(BENCH_DB_URL)_100000 $(BIN)/python manage.py bench --tickets 100000 --seconds 6
