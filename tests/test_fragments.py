@@ -92,3 +92,20 @@ def test_history_shows_who_did_what(client_as, agent, requester, service):
     page = client_as(agent).get(ticket.get_workspace_url() + "?tab=history").content.decode()
     assert f"<strong>{requester}</strong> · Created" in page
     assert f"<strong>{agent}</strong> · Taken" in page
+
+
+def test_history_shows_moments_in_local_time_and_no_internal_ids(client_as, agent, ticket):
+    from tickets.models import TicketEvent
+
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEvent.Kind.SLA_POLICY,
+        before={"resolution_due": "2026-07-01T09:00:00+00:00"},
+        after={"policy": "Gold", "policy_id": 3, "resolution_due": "2026-11-25T10:30:00+00:00"},
+    )
+    page = client_as(agent).get(ticket.get_workspace_url() + "?tab=history").content.decode()
+    assert "policy:</span> Gold" in page
+    assert "policy id" not in page and "policy_id" not in page
+    # British summer time in July, Greenwich time in November.
+    assert "<del>Wed 1 Jul 2026, 10:00</del> → Wed 25 Nov 2026, 10:30" in page
+    assert "2026-11-25T10:30" not in page
