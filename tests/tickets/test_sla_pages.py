@@ -4,6 +4,7 @@ from datetime import time, timedelta
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,3 +149,32 @@ def test_portal_owns_up_to_a_missed_target(client_as, requester, service, policy
     page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
     assert "Sorry we are late" in page and "We aim to reply by" not in page
     assert "We aim to resolve it by" in page
+
+
+def test_portal_ticket_page_reads_the_same_few_rows_in_every_state(
+    client_as, agent, requester, service, policy, django_assert_num_queries
+):
+    """Session, person, ticket, thread: the ticket page reads nothing else, whatever it shows."""
+    policy.next_update_minutes = 240
+    policy.save()
+    ticket = create(requester, service, ago=timedelta(minutes=5))
+    client = client_as(requester)
+    client.get(ticket.get_absolute_url())  # the reference data (services, teams, policies) is kept
+    with django_assert_num_queries(4):
+        page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "We aim to reply by" in page
+    services.add_comment(ticket, body="On it.", by=agent)
+    services.add_comment(ticket, body="Still broken.", by=requester)  # an answer is owed
+    services.take_ticket(ticket, by=agent)
+    with django_assert_num_queries(4):
+        page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "We aim to answer your last message by" in page and agent.full_name in page
+    upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n", content_type="image/png")
+    services.add_comment(ticket, body="Here is a photo.", files=[upload], by=requester)
+    with django_assert_num_queries(5):  # its files, in one read
+        page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "photo.png" in page
+    services.change_status(ticket, status="resolved", by=agent, version=None)
+    with django_assert_num_queries(5):
+        page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "Is it?" in page
