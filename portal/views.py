@@ -42,7 +42,9 @@ def get_my_ticket(request: HttpRequest, pk: int, *, fields: tuple[str, ...] = ()
 
     Pages that only show it read just the `fields` they show; changes read it whole.
     """
-    tickets = my_tickets(request.user).only(*fields) if fields else my_tickets(request.user)
+    tickets = my_tickets(request.user)
+    if fields:
+        tickets = tickets.only(*fields)
     ticket = get_object_or_404(tickets, pk=pk)
     ticket.requester = request.user  # my_tickets() holds only tickets they asked for
     return ticket

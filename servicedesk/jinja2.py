@@ -61,7 +61,7 @@ def _fast_format(format_string: str) -> tuple[str | Callable[[datetime], str], .
 
 @lru_cache(maxsize=256)
 def _month_abbreviation(month: int, language: str | None) -> str:
-    """ "Jan", "Feb"... in the active language: translated once, not for every date shown."""
+    """A month's short name in the active language, translated once, not per date shown."""
     return str(MONTHS_3[month]).title()
 
 

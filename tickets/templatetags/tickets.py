@@ -46,7 +46,7 @@ def select_options(field: forms.BoundField) -> str:
     several variables per option; on dense pages with long lists (services, teams,
     people) that was a large share of the page's time.
     """
-    current = "" if field.value() is None else str(field.value())
+    current = _current(field)
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
@@ -60,7 +60,7 @@ def select_options(field: forms.BoundField) -> str:
 @register.simple_tag
 def radio_inputs(field: forms.BoundField) -> str:
     """A radio group's inputs and labels in Bootstrap's layout, built in Python (as above)."""
-    current = "" if field.value() is None else str(field.value())
+    current = _current(field)
     required = mark_safe(" required") if field.field.required else ""
     return format_html_join(
         "",
@@ -72,6 +72,11 @@ def radio_inputs(field: forms.BoundField) -> str:
             for index, (value, label) in enumerate(_choices(field.field))
         ),
     )  # fmt: skip
+
+
+def _current(field: forms.BoundField) -> str:
+    """The chosen value as the choices spell it ("" when none)."""
+    return "" if field.value() is None else str(field.value())
 
 
 def _choices(field: forms.Field) -> Iterator[tuple[object, str]]:
