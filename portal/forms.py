@@ -1,5 +1,6 @@
 from django import forms
 
+from servicedesk.widgets import RadioSelect, Select
 from tickets.forms import MultipleFileField
 from tickets.models import Level, Service, Ticket
 
@@ -12,13 +13,13 @@ class TicketForm(forms.Form):
             (Ticket.Category.REQUEST, "I need something: access, equipment, a change"),
         ],
         initial=Ticket.Category.INCIDENT,
-        widget=forms.RadioSelect,
+        widget=RadioSelect(attrs={"class": "form-check-input"}),
     )
     service = forms.ModelChoiceField(
         label="Which service is it about?",
         queryset=Service.objects.none(),
         empty_label="Choose a service",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=Select(attrs={"class": "form-select"}),
     )
     subject = forms.CharField(
         label="Summary",
@@ -40,7 +41,7 @@ class TicketForm(forms.Form):
             (Level.HIGH, "A whole department or everyone"),
         ],
         initial=Level.LOW,
-        widget=forms.RadioSelect,
+        widget=RadioSelect(attrs={"class": "form-check-input"}),
     )
     urgency = forms.ChoiceField(
         label="How soon do you need it?",
@@ -50,7 +51,7 @@ class TicketForm(forms.Form):
             (Level.HIGH, "Now: I can't work"),
         ],
         initial=Level.LOW,
-        widget=forms.RadioSelect,
+        widget=RadioSelect(attrs={"class": "form-check-input"}),
     )
     files = MultipleFileField(
         label="Attachments", help_text="Screenshots or files, up to 5, 10 MB each."
@@ -60,8 +61,6 @@ class TicketForm(forms.Form):
     def __init__(self, *args: object, services: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["service"].queryset = services  # type: ignore[attr-defined]
-        for name in ("category", "impact", "urgency"):
-            self.fields[name].widget.attrs["class"] = "form-check-input"
 
 
 class ReplyForm(forms.Form):

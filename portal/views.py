@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from servicedesk.pagination import BoundedPage
+from servicedesk.rendering import render
 from tickets import reference, services
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Service, Ticket
@@ -116,7 +117,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                 request,
                 f"Thanks, we have your ticket {ticket.number}. We'll email you as it moves.",
             )
-            return redirect(ticket)
+            return redirect("portal:ticket-detail", pk=ticket.pk)
     return render(request, "portal/ticket_create.html", {"nav": "new-ticket", "form": form})
 
 
@@ -162,7 +163,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, "Your reply was sent.")
-            return redirect(ticket)
+            return redirect("portal:ticket-detail", pk=ticket.pk)
     context = _detail_context(request, ticket, reply_form=form)
     return render(request, "portal/ticket_detail.html", context)
 
@@ -177,7 +178,7 @@ def ticket_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Thanks for confirming. The ticket is closed.")
-    return redirect(ticket)
+    return redirect("portal:ticket-detail", pk=ticket.pk)
 
 
 @login_required
@@ -192,7 +193,7 @@ def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, "The ticket is open again; the team has been told.")
-            return redirect(ticket)
+            return redirect("portal:ticket-detail", pk=ticket.pk)
     context = _detail_context(request, ticket, reopen_form=form)
     return render(request, "portal/ticket_detail.html", context)
 
@@ -201,10 +202,13 @@ def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk)
+    if request.POST.get("confirm") != "yes":
+        messages.info(request, "Nothing changed: confirm that you want to withdraw the ticket.")
+        return redirect("portal:ticket-detail", pk=ticket.pk)
     try:
         services.cancel_ticket(ticket, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "The ticket is withdrawn. Log a new one any time.")
-    return redirect(ticket)
+    return redirect("portal:ticket-detail", pk=ticket.pk)

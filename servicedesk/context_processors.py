@@ -55,4 +55,7 @@ def frame() -> dict[str, str]:
 
 @receiver(setting_changed)
 def _forget_frame(**kwargs: object) -> None:
+    from .jinja2 import forget_links
+
     frame.cache_clear()
+    forget_links()

@@ -23,6 +23,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+handler500 = "servicedesk.errors.server_error"
+
 admin.site.site_header = "Servicedesk administration"
 admin.site.site_title = "Servicedesk admin"
 

@@ -97,10 +97,10 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
         "auto_close_days": settings.AUTO_CLOSE_AFTER_DAYS,
     }
     base = f"emails/{message.kind}"
-    subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    subject = " ".join(render_to_string(f"{base}.subject.txt", context, using="django").split())
     email = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"{base}.txt", context),
+        body=render_to_string(f"{base}.txt", context, using="django"),
         to=[recipient.email],
         headers={
             "Message-ID": message.message_id,
@@ -108,7 +108,7 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    email.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
+    email.attach_alternative(render_to_string(f"{base}.html", context, using="django"), "text/html")
     return email
 
 

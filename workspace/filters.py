@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import F
 
 from accounts.models import Team, User
+from servicedesk.widgets import Select
 from tickets.models import Priority, Service, Ticket
 
 SORTS = {
@@ -14,8 +15,8 @@ SORTS = {
 }
 
 
-def select(**attrs: str) -> forms.Select:
-    return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
+def select(**attrs: str) -> Select:
+    return Select(attrs={"class": "form-select form-select-sm", **attrs})
 
 
 class TicketFilter(django_filters.FilterSet):

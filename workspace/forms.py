@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import Team, User
+from servicedesk.widgets import RadioSelect, Select
 from tickets.forms import MultipleFileField
 from tickets.models import Priority, Service, Ticket
 from tickets.services import AGENT_TRANSITIONS
@@ -13,22 +14,35 @@ class VersionedForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    """A public reply to the requester, or an internal note only staff see."""
+
+    REPLY, NOTE = "reply", "note"
+
+    mode = forms.ChoiceField(
+        choices=[(REPLY, "Reply to requester"), (NOTE, "Internal note")],
+        initial=REPLY,
+        widget=RadioSelect(attrs={"class": "btn-check"}),
+    )
     body = forms.CharField(
-        label="Message", max_length=20000,
+        label="Message",
+        max_length=20000,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
-    )  # fmt: skip
-    internal = forms.BooleanField(
-        label="Internal note (not shown to the requester)", required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )  # fmt: skip
+    )
     files = MultipleFileField(label="Attachments")
+
+    @property
+    def internal(self) -> bool:
+        return self.cleaned_data.get("mode") == self.NOTE
 
 
 class AssignForm(VersionedForm):
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned",
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
-    )  # fmt: skip
+        label="Assign to",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Unassigned",
+        widget=Select(attrs={"class": "form-select form-select-sm"}),
+    )
 
     def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -44,8 +58,9 @@ class AssignForm(VersionedForm):
 
 class StatusForm(VersionedForm):
     status = forms.ChoiceField(
+        label="Status",
         choices=Ticket.Status.choices,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
 
     def __init__(self, *args: object, ticket: Ticket | None = None, **kwargs: object) -> None:
@@ -53,23 +68,30 @@ class StatusForm(VersionedForm):
         if ticket is not None:
             # Offer only the moves the lifecycle allows; the service still checks.
             allowed = AGENT_TRANSITIONS[ticket.status] | {ticket.status}
-            self.fields["status"].widget.choices = [
+            # The field's choices, not only the widget's: a move the menu does not offer is
+            # refused by the form as well.
+            field = self.fields["status"]
+            field.error_messages["invalid_choice"] = (
+                f"A ticket that is {ticket.get_status_display().lower()} can't be moved to that status."
+            )
+            field.choices = [
                 (value, label) for value, label in Ticket.Status.choices if value in allowed
             ]
 
 
 class TriageForm(VersionedForm):
     priority = forms.TypedChoiceField(
-        choices=Priority.choices, coerce=int,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
-    )  # fmt: skip
+        choices=Priority.choices,
+        coerce=int,
+        widget=Select(attrs={"class": "form-select form-select-sm"}),
+    )
     service = forms.ModelChoiceField(
         queryset=Service.objects.none(),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:

@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from servicedesk.database import custom_plans
 from servicedesk.pagination import BoundedPage
+from servicedesk.rendering import render, render_fragments
 from tickets import reference, services, sla_reports
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Ticket, TicketEvent, TicketQuerySet
@@ -89,11 +89,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page_obj": page,
         "query_string": params.urlencode(),
+        "filtered": any(value for key, value in params.items() if key not in ("queue", "sort")),
     }
     if request.htmx and request.htmx.target == "ticket-list":
-        return render(request, "workspace/queue.html#ticket-list", context)
+        return render(request, "workspace/queue.html", context, fragments=["ticket-list"])
     counts = visible.queue_counts(request.user)
-    context["filter_key"] = f"{name}?{context['query_string']}"
     context["queues"] = [(key, label, counts[key]) for key, label in QUEUES.items()]
     return render(request, "workspace/queue.html", context)
 
@@ -163,10 +163,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
 def _render_ticket(
     request: HttpRequest, ticket: Ticket, partial: str | None = None, **extra: Any
 ) -> HttpResponse:
-    template = "workspace/ticket_detail.html"
-    if request.htmx and (partial or request.htmx.target in TICKET_PARTIALS):
-        template += f"#{partial or request.htmx.target}"
-    return render(request, template, _ticket_context(request, ticket, **extra))
+    fragment = partial or (request.htmx and request.htmx.target)
+    fragments = [fragment] if request.htmx and fragment in TICKET_PARTIALS else []
+    context = _ticket_context(request, ticket, **extra)
+    return render(request, "workspace/ticket_detail.html", context, fragments=fragments)
 
 
 @staff_required
@@ -230,7 +230,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, ticket=ticket)
     if not form.is_valid():
         return _after_change(request, ticket, _form_error(form), "")
     if form.cleaned_data["status"] == ticket.status:
@@ -272,7 +272,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
             services.add_comment(
                 ticket,
                 body=data["body"],
-                internal=data["internal"],
+                internal=form.internal,
                 files=data["files"],
                 by=request.user,
             )
@@ -282,7 +282,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(
                     request,
-                    "Internal note added." if data["internal"] else "Reply sent.",
+                    "Internal note added." if form.internal else "Reply sent.",
                 )
                 return redirect("workspace:ticket-detail", pk=ticket.pk)
             return _thread_and_sidebar(request, get_ticket(request, pk))
@@ -296,9 +296,8 @@ def _thread_and_sidebar(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     than asking the page to fetch it afterwards) means it never refreshes later, under
     an agent who has started to use its forms.
     """
-    context = _ticket_context(request, ticket)
-    thread = render_to_string("workspace/ticket_detail.html#ticket-tab", context, request)
-    sidebar = render_to_string(
-        "workspace/ticket_detail.html#ticket-sidebar", {**context, "oob": True}, request
+    context = {**_ticket_context(request, ticket), "oob": True}
+    html = render_fragments(
+        request, "workspace/ticket_detail.html", context, fragments=["ticket-tab", "ticket-sidebar"]
     )
-    return HttpResponse(thread + sidebar)
+    return HttpResponse(html)

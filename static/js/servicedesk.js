@@ -27,3 +27,12 @@
   window.addEventListener("hashchange", openTargetDetails);
   document.addEventListener("submit", guardDoubleSubmit);
 })();
+
+// With JavaScript, the phone menu folds away (see .no-js in servicedesk.css), and the
+// account menu closes when a click lands elsewhere, like a menu does.
+document.documentElement.classList.remove("no-js");
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.sd-account[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) { menu.open = false; }
+  });
+});

@@ -29,7 +29,7 @@ def test_wrong_password_gets_a_clear_message(client, requester):
         reverse("accounts:login"), {"username": "ella@example.com", "password": "nope"}
     )
     assert response.status_code == 200
-    assert "don&#x27;t match an account" in response.content.decode()
+    assert "don&#39;t match an account" in response.content.decode()
 
 
 def test_repeated_failures_lock_the_account_for_a_while(client, requester, settings):

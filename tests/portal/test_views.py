@@ -1,3 +1,4 @@
+import re
 import uuid
 
 import pytest
@@ -114,14 +115,8 @@ def test_a_rejected_form_keeps_every_answer(client_as, requester, service):
     )
     page = response.content.decode()
     assert f'<option value="{service.pk}" selected>Email &amp; Calendar</option>' in page
-    assert (
-        'name="impact" value="medium" class="form-check-input" id="id_impact_1" required checked>'
-        in page
-    )
-    assert (
-        'name="urgency" value="high" class="form-check-input" id="id_urgency_2" required checked>'
-        in page
-    )
+    assert re.search(r'<input [^>]*name="impact" [^>]*value="medium" checked', page)
+    assert re.search(r'<input [^>]*name="urgency" [^>]*value="high" checked', page)
     assert (
         '<label class="form-check-label" for="id_urgency_2">Now: I can&#x27;t work</label>' in page
     )
@@ -175,7 +170,7 @@ def test_confirm_and_reopen_resolved_ticket(client_as, requester, agent, ticket)
     services.change_status(ticket, status=Ticket.Status.RESOLVED, by=agent, version=None)
     client = client_as(requester)
     page = client.get(ticket.get_absolute_url()).content.decode()
-    assert "Yes, it&#x27;s solved" in page or "Yes, it's solved" in page
+    assert "Yes, it's solved" in page
     client.post(reverse("portal:ticket-reopen", args=[ticket.pk]), {"reason": "Still broken."})
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
