@@ -237,3 +237,19 @@ def test_ticket_page_query_count_does_not_grow_with_the_thread(
         services.add_comment(ticket, body=f"reply {n}", by=agent if n % 2 else requester)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(ticket.get_absolute_url())
+
+
+def test_withdrawing_asks_for_confirmation_first(client_as, requester, ticket):
+    client = client_as(requester)
+    page = client.get(reverse("portal:ticket-detail", args=[ticket.pk])).content.decode()
+    withdraw = page[page.index('id="withdraw"') :]
+    assert "I don&#39;t need this any more" in withdraw or "I don't need this any more" in withdraw
+    assert "Yes, withdraw it" in withdraw and 'name="confirm" value="yes"' in withdraw
+    # A bare POST (no confirmation) changes nothing and says why.
+    response = client.post(reverse("portal:ticket-cancel", args=[ticket.pk]), follow=True)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW
+    assert "confirm that you want to withdraw" in response.content.decode()
+    client.post(reverse("portal:ticket-cancel", args=[ticket.pk]), {"confirm": "yes"})
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CANCELLED

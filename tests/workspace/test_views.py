@@ -330,3 +330,22 @@ def test_cached_filter_bar_follows_the_query(client_as, agent, ticket):
     ).content.decode()
     assert '<option value="1" selected>' in first
     assert '<option value="2" selected>' in second and '<option value="1" selected>' not in second
+
+
+def test_queue_says_one_thing_when_empty_and_another_when_filtered_out(client_as, agent):
+    client = client_as(agent)
+    page = client.get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    assert "Nothing waiting in this queue." in page and "No tickets match" not in page
+    page = client.get(reverse("workspace:queue"), {"queue": "all", "q": "zebra"}).content.decode()
+    assert "No tickets match these filters." in page and "Nothing waiting" not in page
+
+
+def test_queue_subject_shows_in_full_on_hover(client_as, agent, ticket):
+    page = client_as(agent).get(reverse("workspace:queue"), {"queue": "all"}).content.decode()
+    assert f'class="sd-subject-link" title="{ticket.subject}"' in page
+
+
+def test_queue_filters_have_visible_labels(client_as, agent):
+    page = client_as(agent).get(reverse("workspace:queue")).content.decode()
+    for label in ("Search", "Status", "Priority", "Service", "Team", "Assignee", "Sort"):
+        assert f'">{label}</label>' in page
