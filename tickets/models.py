@@ -94,6 +94,11 @@ class Ticket(models.Model):
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class PrioritySource(models.TextChoices):
+        MATRIX = "matrix", "Impact × urgency"
+        MANUAL = "manual", "Set by hand"
+        ESCALATED = "escalated", "Raised on SLA breach"
+
     OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
     FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
     NUMBER_PREFIX = {Category.INCIDENT: "INC", Category.REQUEST: "REQ"}
@@ -106,6 +111,12 @@ class Ticket(models.Model):
     impact = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
     urgency = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P5)
+    # Whether the priority still comes from impact x urgency: a manual change or an SLA
+    # escalation overrides the matrix, and the ticket page must not claim otherwise.
+    priority_source = models.CharField(
+        max_length=16, choices=PrioritySource.choices, default=PrioritySource.MATRIX,
+        db_default=PrioritySource.MATRIX,
+    )  # fmt: skip
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
@@ -122,7 +133,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    # The SLA clock (see tickets/sla.py). Business minutes used before `sla_running_since`
+    # The SLA clock (see tickets/sla/). Business minutes used before `sla_running_since`
     # are in `sla_elapsed_minutes`; a paused or stopped clock has no running_since.
     sla_policy = models.ForeignKey(
         SLAPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -234,6 +245,18 @@ class Ticket(models.Model):
     @property
     def priority_label(self) -> str:
         return PRIORITY_LABELS.get(self.priority, str(self.priority))
+
+    @property
+    def priority_basis(self) -> str:
+        """Where the priority comes from, for the line beside it: "impact medium, urgency low",
+        "set by hand" or "raised on SLA breach"."""
+        if self.priority_source == self.PrioritySource.MATRIX:
+            impact, urgency = (
+                LEVEL_LABELS.get(self.impact, self.impact),
+                LEVEL_LABELS.get(self.urgency, self.urgency),
+            )
+            return f"impact {impact.lower()}, urgency {urgency.lower()}"
+        return PRIORITY_SOURCE_LABELS[self.priority_source].lower()
 
     @property
     def is_open(self) -> bool:
@@ -383,6 +406,8 @@ class TicketEvent(models.Model):
 
 STATUS_LABELS: dict[str, str] = dict(Ticket.Status.choices)
 PRIORITY_LABELS: dict[int, str] = dict(Priority.choices)
+LEVEL_LABELS: dict[str, str] = dict(Level.choices)
+PRIORITY_SOURCE_LABELS: dict[str, str] = dict(Ticket.PrioritySource.choices)
 EVENT_KIND_LABELS: dict[str, str] = dict(TicketEvent.Kind.choices)
 
 

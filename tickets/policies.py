@@ -1,4 +1,4 @@
-"""SLA policies: the targets a ticket is held to (the clock is in tickets/sla.py)."""
+"""SLA policies: the targets a ticket is held to (the clock is in tickets/sla/)."""
 
 from __future__ import annotations
 

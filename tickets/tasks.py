@@ -30,6 +30,6 @@ def close_resolved_tickets() -> int:
 @shared_task
 def check_sla() -> int:
     """Send SLA warnings and breaches that have come due (each once), and escalate."""
-    from . import sla
+    from .services import check_sla as check
 
-    return sla.check_due(now=timezone.now())
+    return check(now=timezone.now())

@@ -139,6 +139,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         ),  # fmt: skip
         "comment_form": CommentForm(),
         "sla": sla_reports.standing(ticket, now=timezone.now()),
+        "sla_targets": sla_reports.targets(ticket, now=timezone.now()),
         "sla_events": TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla_"),
         **extra,
     }

@@ -72,7 +72,6 @@ def test_overlapping_sla_checks_send_each_message_once(requester, agent, service
     from django.utils import timezone
 
     from tests.factories import UserFactory
-    from tickets import sla
     from tickets.calendars import BusinessCalendar
     from tickets.models import OutboxMessage, SLAPolicy
 
@@ -86,7 +85,7 @@ def test_overlapping_sla_checks_send_each_message_once(requester, agent, service
             requester=requester, by=requester, service=service, subject="s", description="d"
         )
     later = timezone.now() + timedelta(hours=1)
-    race(*[lambda: sla.check_due(now=later) for _ in range(3)])
+    race(*[lambda: services.check_sla(now=later) for _ in range(3)])
     breaches = OutboxMessage.objects.filter(kind="sla_breached")
     # Two targets (response, resolution) per ticket, one message each to the lead.
     assert breaches.count() == 12

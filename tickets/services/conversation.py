@@ -18,6 +18,7 @@ from tickets.notifications import notify
 
 from .editing import (
     lock_for_edit,
+    record_clock_events,
     record_event,
     require_staff,
     save_changes,
@@ -64,27 +65,17 @@ def add_comment(
     )
     stored = store_attachments(ticket, files, by=by, comment=comment, now=now)
     fields: list[str] = []
-    clock: list[sla.Change] = []
     before_status = ticket.status
-    if not internal and is_staff:
-        if ticket.first_responded_at is None:
-            ticket.first_responded_at = now
-            fields.append("first_responded_at")
-            clock += sla.record_response(ticket, now=now)
-        clock += sla.record_update(ticket, now=now)
-        if ticket.status == Status.NEW:
-            ticket.status = Status.OPEN
-            fields.append("status")
-    if not is_staff and ticket.status == Status.PENDING:
+    # A public reply from staff takes a new ticket on; the requester's answer ends the wait.
+    if (not internal and is_staff and ticket.status == Status.NEW) or (
+        not is_staff and ticket.status == Status.PENDING
+    ):
         ticket.status = Status.OPEN
         fields.append("status")
-        clock += sla.resume(ticket, now=now)
-    if not internal and not is_staff:
-        clock += sla.owe_update(ticket, now=now)
-    if clock:
-        fields += sla.SLA_FIELDS
-    save_changes(ticket, fields, now=now)
-    sla.record(ticket, clock, by=by, now=now)
+    moved = sla.on_status_change(ticket, before_status, ticket.status, now=now)
+    replied = sla.on_reply(ticket, comment, from_staff=is_staff, now=now)
+    save_changes(ticket, {*fields, *moved.fields, *replied.fields}, now=now)
+    record_clock_events(ticket, [*moved.events, *replied.events], by=by, now=now)
 
     kind = TicketEvent.Kind.NOTE_ADDED if internal else TicketEvent.Kind.REPLIED
     after: dict[str, Any] = {

@@ -14,6 +14,7 @@ from accounts.models import NotificationKind, User
 from tickets import attachments as attachment_rules
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 from tickets.notifications import notify
+from tickets.sla import Change
 
 
 class ConflictError(ValidationError):
@@ -75,6 +76,16 @@ def record_event(
         after=after or {},
         created_at=now,
     )
+
+
+def record_clock_events(
+    ticket: Ticket, changes: Iterable[Change], *, by: User | None, now: datetime
+) -> list[TicketEvent]:
+    """Record the events an SLA rule returned, as every other change is recorded."""
+    return [
+        record_event(ticket, c.kind, by=by, before=c.before, after=c.after, now=now)
+        for c in changes
+    ]
 
 
 def store_attachments(

@@ -18,6 +18,7 @@ from tickets.notifications import notify
 
 from .editing import (
     notify_team,
+    record_clock_events,
     record_event,
     store_attachments,
 )
@@ -72,7 +73,7 @@ def create_ticket(
         updated_at=now,
         submission_token=submission_token,
     )
-    clock = sla.start(ticket, now=now)
+    clock = sla.on_create(ticket, now=now)
     try:
         with transaction.atomic():
             ticket.save()
@@ -90,7 +91,7 @@ def create_ticket(
         },
         now=now,
     )
-    sla.record(ticket, clock, by=None, now=now)
+    record_clock_events(ticket, clock.events, by=None, now=now)
     store_attachments(ticket, files, by=by, comment=None, now=now)
     notify([requester], kind=NotificationKind.TICKET_RECEIVED, event=event)
     notify_team(ticket, event, exclude=by)

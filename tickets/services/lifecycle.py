@@ -16,6 +16,7 @@ from tickets.notifications import notify
 from .editing import (
     lock_for_edit,
     notify_team,
+    record_clock_events,
     record_event,
     require_staff,
     save_changes,
@@ -35,19 +36,6 @@ AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _move_clock(ticket: Ticket, before: str, after: str, *, now: datetime) -> list[sla.Change]:
-    """What a status change does to the SLA clock."""
-    if after == Status.PENDING:
-        return sla.pause(ticket, now=now)
-    if after == Status.RESOLVED:
-        return sla.stop(ticket, now=now, resolved=True)
-    if after == Status.CANCELLED:
-        return sla.stop(ticket, now=now, resolved=False)
-    if after == Status.OPEN and before in (Status.PENDING, Status.RESOLVED):
-        return sla.resume(ticket, now=now)
-    return []
-
-
 def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) -> TicketEvent:
     before = ticket.status
     ticket.status = status
@@ -61,11 +49,9 @@ def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) 
     elif status == Status.OPEN and before == Status.RESOLVED:
         ticket.resolved_at = None
         fields.append("resolved_at")
-    clock = _move_clock(ticket, before, status, now=now)
-    if ticket.sla_policy_id:
-        fields += sla.SLA_FIELDS
-    save_changes(ticket, fields, now=now)
-    sla.record(ticket, clock, by=by, now=now)
+    clock = sla.on_status_change(ticket, before, status, now=now)
+    save_changes(ticket, [*fields, *clock.fields], now=now)
+    record_clock_events(ticket, clock.events, by=by, now=now)
     return record_event(
         ticket, TicketEvent.Kind.STATUS_CHANGED, by=by,
         before={"status": before}, after={"status": status}, now=now,

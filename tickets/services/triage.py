@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from tickets import sla
-from tickets.models import Service, Ticket, TicketEvent
+from tickets.models import Service, Ticket, TicketEvent, priority_for
 
 from .editing import (
     lock_for_edit,
     notify_team,
+    record_clock_events,
     record_event,
     require_staff,
     save_changes,
@@ -46,7 +47,12 @@ def update_ticket(
     if priority is not None and priority != ticket.priority:
         before["priority"], after["priority"] = ticket.priority, priority
         ticket.priority = priority
-        fields.append("priority")
+        # A priority the matrix would not give is the agent's call, and the page says so.
+        matrix = priority == priority_for(ticket.impact, ticket.urgency)
+        ticket.priority_source = (
+            Ticket.PrioritySource.MATRIX if matrix else Ticket.PrioritySource.MANUAL
+        )
+        fields += ["priority", "priority_source"]
     if service is not None and service.pk != ticket.service_id:
         before["service"], after["service"] = str(ticket.service), str(service)
         ticket.service = service
@@ -63,15 +69,13 @@ def update_ticket(
     if not fields:
         return ticket
     now = timezone.now()
-    rematch = {"priority", "service"} & set(fields)
-    clock = sla.rematch(ticket, now=now) if rematch else []
-    if rematch:
-        fields += sla.SLA_FIELDS
-    save_changes(ticket, fields, now=now)
+    reclassified = {"priority", "service"} & set(fields)
+    clock = sla.on_reclassify(ticket, now=now) if reclassified else sla.Effect()
+    save_changes(ticket, [*fields, *clock.fields], now=now)
     event = record_event(
         ticket, TicketEvent.Kind.UPDATED, by=by, before=before, after=after, now=now
     )
-    sla.record(ticket, clock, by=by, now=now)
+    record_clock_events(ticket, clock.events, by=by, now=now)
     if team_changed:
         notify_team(ticket, event, exclude=by)
     return ticket

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Department, Team, User
-from tickets import sla
+from tickets import services, sla
 from tickets.calendars import BusinessCalendar, WorkingHours, add_country_holidays
 from tickets.models import (
     Comment,
@@ -21,6 +21,7 @@ from tickets.models import (
     TicketEvent,
     priority_for,
 )
+from tickets.services.editing import record_clock_events
 
 DEMO_PASSWORD = "servicedesk-demo"
 DEMO_LOGINS = [
@@ -182,7 +183,7 @@ class Command(BaseCommand):
                 self.seed(random.Random(seed), tickets)
             # Warnings and breaches that are due now, recorded as the beat task would, but
             # not emailed: they are history, not news.
-            sla.check_due(now=timezone.now(), limit=10_000, notify_people=False)
+            services.check_sla(now=timezone.now(), limit=10_000, notify_people=False)
             self.stdout.write(f"  Loaded demo data with {tickets} tickets.")
         self.stdout.write(f"  Demo logins (password: {DEMO_PASSWORD})")
         for role, email in DEMO_LOGINS:
@@ -376,4 +377,4 @@ class Command(BaseCommand):
         elif status == Ticket.Status.CANCELLED:
             steps.append((last, lambda: sla.stop(ticket, now=last, resolved=False)))
         for moment, step in steps:
-            sla.record(ticket, step(), by=None, now=moment)
+            record_clock_events(ticket, step(), by=None, now=moment)
