@@ -256,7 +256,8 @@ class Ticket(models.Model):
                 LEVEL_LABELS.get(self.urgency, self.urgency),
             )
             return f"impact {impact.lower()}, urgency {urgency.lower()}"
-        return PRIORITY_SOURCE_LABELS[self.priority_source].lower()
+        label = PRIORITY_SOURCE_LABELS[self.priority_source]
+        return label[:1].lower() + label[1:]
 
     @property
     def is_open(self) -> bool:

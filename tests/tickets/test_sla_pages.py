@@ -178,3 +178,15 @@ def test_portal_ticket_page_reads_the_same_few_rows_in_every_state(
     with django_assert_num_queries(5):
         page = client.get(ticket.get_absolute_url()).content.decode()
     assert "Is it?" in page
+
+
+def test_sidebar_says_where_the_priority_comes_from(client_as, agent, requester, service, policy):
+    ticket = create(requester, service, ago=timedelta(minutes=10))
+    client = client_as(agent)
+    page = client.get(reverse("workspace:ticket-detail", args=[ticket.pk])).content.decode()
+    assert f"({ticket.priority_basis})" in page and "impact " in ticket.priority_basis
+    services.update_ticket(
+        ticket, priority=1, service=ticket.service, team=ticket.team, version=None, by=agent
+    )
+    page = client.get(reverse("workspace:ticket-detail", args=[ticket.pk])).content.decode()
+    assert "(set by hand)" in page and "(impact " not in page

@@ -221,7 +221,7 @@ def test_an_escalated_priority_says_it_was_raised_on_a_breach(
     at(local(2026, 6, 1, 9, 10), services.add_comment, ticket, body="On it", by=agent)
     services.check_sla(now=local(2026, 6, 2, 9, 30))
     ticket.refresh_from_db()
-    assert (ticket.priority, ticket.priority_basis) == (Priority.P1, "raised on sla breach")
+    assert (ticket.priority, ticket.priority_basis) == (Priority.P1, "raised on SLA breach")
 
 
 # --- Property: whatever the order, each breach is recorded once --------------------------
