@@ -33,6 +33,21 @@ def ticket_visibility(user: User, via: str = "") -> Q:
     return Q(**{f"{via}requester": user})
 
 
+def queue_teams(user: User) -> models.QuerySet[Team]:
+    """The teams whose tickets `user` sees, by the rule of `ticket_visibility`.
+
+    Agents and managers see their teams' tickets (`team_ids`: the teams they belong to or
+    lead) and admins every ticket; end users see tickets they requested, whatever the team.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Team.objects.none()
+    if user.is_admin:
+        return Team.objects.all()
+    if user.is_staff_member:
+        return Team.objects.filter(pk__in=user.team_ids)
+    return Team.objects.none()
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, user: User) -> TicketQuerySet:
         """The only road to tickets.

@@ -4,7 +4,7 @@ from django.db.models import F
 
 from accounts.models import Team, User
 from servicedesk.widgets import Select
-from tickets.models import Priority, Service, Ticket
+from tickets.models import Priority, Service, Ticket, queue_teams
 
 SORTS = {
     "priority": ("priority", "created_at"),
@@ -33,12 +33,16 @@ class TicketFilter(django_filters.FilterSet):
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.none(), empty_label="Any service", widget=select()
     )
+    # An id from outside the agent's teams gets the same error as one that does not exist,
+    # so a hand-edited URL learns nothing about other teams.
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.none(), empty_label="Any team", widget=select()
-    )
+        queryset=Team.objects.none(), empty_label="Any team", widget=select(),
+        error_messages={"invalid_choice": "Not one of your teams."},
+    )  # fmt: skip
     assignee = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(), empty_label="Anyone", widget=select()
-    )
+        queryset=User.objects.none(), empty_label="Anyone", widget=select(),
+        error_messages={"invalid_choice": "Not someone in your teams."},
+    )  # fmt: skip
     sort = django_filters.ChoiceFilter(
         method="filter_sort", empty_label=None, label="Sort",
         choices=[("priority", "Sort: priority"), ("due", "Sort: SLA due first"), ("age", "Sort: oldest first"), ("-age", "Sort: newest first"), ("updated", "Sort: recently updated")],
@@ -52,17 +56,21 @@ class TicketFilter(django_filters.FilterSet):
     def __init__(self, data: object = None, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(data, *args, **kwargs)  # type: ignore[arg-type]
         self.filters["service"].queryset = Service.objects.visible_to(user)
-        self.filters["team"].queryset = Team.objects.visible_to(user)
-        # Agents filter by the people they work with; admins by anyone on the staff.
+        # Only the teams whose tickets the agent sees, and the people working in them:
+        # a filter by any other would list nothing and only reveal who exists.
+        self.filters["team"].queryset = queue_teams(user)
         staff = User.objects.staff()
         if not user.is_admin:
-            staff = staff.filter(teams__in=Team.objects.of(user)).distinct()
+            staff = staff.filter(teams__in=user.team_ids).distinct()
         self.filters["assignee"].queryset = staff
 
     @property
     def qs(self):  # type: ignore[no-untyped-def]
+        if self.form.is_bound and not self.form.is_valid():
+            # A filter that was refused must not widen the list to everything it allows.
+            return self.queryset.none()
         qs = super().qs
-        data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
+        data = self.form.cleaned_data if self.form.is_bound else {}
         if not data.get("status"):
             qs = qs.open()
         if not data.get("sort"):
