@@ -4,7 +4,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from accounts.models import NotificationKind, Team, User
 from .calendars import BusinessCalendar, Holiday, WorkingHours  # noqa: F401
 from .catalogue import PRIORITY_MATRIX, Level, Priority, Service, ServiceQuerySet, priority_for  # noqa: F401
 from .policies import SLAOutcome, SLAPolicy  # noqa: F401
+from .search import words_match
 
 
 def ticket_visibility(user: User, via: str = "") -> Q:
@@ -85,14 +86,16 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self
 
     def search(self, text: str) -> TicketQuerySet:
-        """Match a ticket number (INC-000123, 123) or every word in the subject."""
+        """Tickets holding every word of `text` (see tickets/search.py).
+
+        A ticket number (INC-000123, #123, 123) also finds that ticket, besides the
+        tickets that mention it: "404" finds ticket 404 and an "error 404".
+        """
         text = text.strip()
+        query = words_match(text, vendor=connections[self.db].vendor)
         number = Ticket.parse_number(text)
         if number is not None:
-            return self.filter(pk=number)
-        query = Q()
-        for word in text.split()[:8]:
-            query &= Q(subject__icontains=word)
+            query |= Q(pk=number)
         return self.filter(query)
 
 

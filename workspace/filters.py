@@ -1,6 +1,6 @@
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from accounts.models import Team, User
 from servicedesk.widgets import Select
@@ -23,7 +23,7 @@ class TicketFilter(django_filters.FilterSet):
     """The queue's filters, search and sort; every choice list is scoped to the agent."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search",
-                                  widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "type": "search", "placeholder": "Number or words in the subject"}))  # fmt: skip
+                                  widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "type": "search", "placeholder": "Number or words"}))  # fmt: skip
     status = django_filters.ChoiceFilter(
         choices=Ticket.Status.choices, empty_label="Open (any)", widget=select()
     )
@@ -73,12 +73,15 @@ class TicketFilter(django_filters.FilterSet):
         data = self.form.cleaned_data if self.form.is_bound else {}
         if not data.get("status"):
             qs = qs.open()
-        if not data.get("sort"):
-            qs = qs.order_by(*SORTS["priority"])
-        return qs
+        order = SORTS.get(data.get("sort") or "priority", SORTS["priority"])
+        number = Ticket.parse_number(data.get("q") or "")
+        if number is not None:
+            # The ticket of that number comes first, then those mentioning it, in queue order.
+            order = (Case(When(pk=number, then=Value(0)), default=Value(1)), *order)
+        return qs.order_by(*order)
 
     def filter_search(self, queryset, name, value):  # type: ignore[no-untyped-def]
         return queryset.search(value) if value.strip() else queryset
 
     def filter_sort(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset.order_by(*SORTS.get(value, SORTS["priority"]))
+        return queryset  # ordered in `qs`, after the search that may put one ticket first
