@@ -13,7 +13,7 @@ def custom_plans(when: bool = True) -> Iterator[None]:
     On Postgres, statements a connection repeats are prepared and, after a few runs,
     planned once for all values (see DB_PREPARED_STATEMENTS in settings). A free-text
     search is the exception: its best plan depends on the words. A rare word reads a few
-    rows through the trigram index; a plan made for any word walks the queue in order and
+    rows through the full-text index; a plan made for any word walks the queue in order and
     filters, reading most of a million closed tickets to fill a page.
     """
     options = connection.settings_dict.get("OPTIONS", {})

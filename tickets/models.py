@@ -91,9 +91,8 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         A ticket number (INC-000123, #123, 123) also finds that ticket, besides the
         tickets that mention it: "404" finds ticket 404 and an "error 404".
         """
-        text = text.strip()
-        query = words_match(text, vendor=connections[self.db].vendor)
         number = Ticket.parse_number(text)
+        query = words_match(text.strip(), vendor=connections[self.db].vendor, number=number)
         if number is not None:
             query |= Q(pk=number)
         return self.filter(query)

@@ -1,31 +1,29 @@
-"""Word search over tickets: full text over subject and description, substrings of the subject.
+"""Word search over tickets: full text over the subject and the description.
 
 On Postgres a ticket's words are one weighted document, its subject (weight A) and its
 description (weight B) in the english configuration, which stems words and drops stop
-words but keeps numbers and codes (404, 0x80070005) as they are. Hyphens count as spaces
-on both sides, so a code like INC-000123 or ERR-42 is two words that "000123" or "42"
-finds (Postgres would read "-000123" as a negative number and "000123" would miss it). Two GIN
-indexes over that document, one for every ticket and one for open tickets only
-(migration 0013), serve `document @@ plainto_tsquery(...)`; the document is spelled here
-exactly as in the indexes, with its configuration as a literal rather than a parameter,
-because Postgres uses an expression index only for the same expression.
+words but keeps numbers and codes (404, 0x80070005) as they are. Hyphens count as spaces,
+so a code like INC-000123 or ERR-42 is two words that "000123" or "42" finds (Postgres
+would read "-000123" as a negative number, which "000123" misses). The last word of a
+search also matches as the start of a word, so "outlo" finds Outlook and "vp" finds VPN,
+as the substring search of the subject it replaces did.
 
-Full text matches whole words. The subject keeps its substring match (`printer` finds
-"Printers", `outlo` finds "Outlook"), served by the trigram indexes of migrations 0004
-and 0006. SQLite, the development database, has neither index and compares substrings of
-both fields.
+Two GIN indexes over the document, one for every ticket and one for open tickets only
+(migration 0013), serve `document @@ to_tsquery(...)`. The document is spelled here
+exactly as in the indexes, its configuration a literal rather than a parameter, because
+Postgres uses an expression index only for the very same expression.
+
+SQLite, the development database, has no such index and compares substrings of both fields.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import BooleanField, F, Func, Q, Value
 
 MAX_WORDS = 8
-# Trigram indexes find a substring only through its three-letter runs: a search made of
-# shorter words alone would read the whole index, so those go through full text only.
-MIN_SUBSTRING = 3
 DOCUMENT = (
     "(setweight(to_tsvector('english'::regconfig, translate({subject}, '-', ' ')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, translate({description}, '-', ' ')), 'B'))"
@@ -33,40 +31,57 @@ DOCUMENT = (
 
 
 class MatchesWords(Func):
-    """True when a ticket's subject and description hold every word of `text`, stemmed."""
+    """True when a ticket's subject and description hold every word of a search, stemmed."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, text: str) -> None:
-        super().__init__(F("subject"), F("description"), Value(text))
+    def __init__(self, tsquery: str) -> None:
+        super().__init__(F("subject"), F("description"), Value(tsquery))
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         raise NotImplementedError("full-text search needs Postgres")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        (subject, _), (description, _), (text, params) = (
+        (subject, _), (description, _), (tsquery, params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
         document = DOCUMENT.format(subject=subject, description=description)
-        return f"{document} @@ plainto_tsquery('english'::regconfig, {text})", list(params)
+        return f"{document} @@ to_tsquery('english'::regconfig, {tsquery})", list(params)
 
 
-def words_match(text: str, *, vendor: str) -> Q:
-    """Tickets holding every word of `text`: in the subject or description, or inside the subject."""
-    words = text.split()[:MAX_WORDS]
+def as_tsquery(text: str) -> str:
+    """`text` as a tsquery of all its words, the last one possibly unfinished: 'printer' & 'ja':*.
+
+    Only the last word matches as the start of a word, as a person is typing it: a prefix
+    reads every index entry it starts, and on every word that made the search slower than
+    the substring search of the subject it replaces. Only letters, digits and underscores
+    reach the query, each word quoted, so nothing typed is read as tsquery syntax.
+    """
+    words = [f"'{word}'" for word in re.findall(r"\w+", text)[:MAX_WORDS]]
+    if words:
+        words[-1] += ":*"
+    return " & ".join(words)
+
+
+def words_match(text: str, *, vendor: str, number: int | None = None) -> Q:
+    """Tickets holding every word of `text`; given a ticket `number`, also its mentions.
+
+    A mention is the number as typed or as ticket numbers write it: 123 as 000123, which
+    INC-000123 holds.
+    """
+    searches = [text] if number is None else [text, f"{number:06d}"]
     if vendor != "postgresql":
-        query = Q()
-        for word in words:
-            query &= Q(subject__icontains=word) | Q(description__icontains=word)
+        query = Q(pk__in=[])
+        for search in searches:
+            query |= substrings(search)
         return query
-    matches_words = Q(MatchesWords(" ".join(words).replace("-", " ")))
-    if not any(len(word) >= MIN_SUBSTRING for word in words):
-        return matches_words
-    in_subject = Q()
-    for word in words:
-        in_subject &= Q(subject__icontains=word)
-    # The subject comes first: Postgres rechecks each row the trigram index found with the
-    # whole condition, left to right, and a row whose subject matches then never has its
-    # document rebuilt from the two texts (the index stores its words, not the document).
-    return in_subject | matches_words
+    tsquery = " | ".join(f"({as_tsquery(search)})" for search in searches if as_tsquery(search))
+    return Q(MatchesWords(tsquery)) if tsquery else Q(pk__in=[])
+
+
+def substrings(text: str) -> Q:
+    query = Q()
+    for word in text.split()[:MAX_WORDS]:
+        query &= Q(subject__icontains=word) | Q(description__icontains=word)
+    return query
