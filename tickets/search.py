@@ -9,7 +9,7 @@ search also matches as the start of a word, so "outlo" finds Outlook and "vp" fi
 as the substring search of the subject it replaces did.
 
 Two GIN indexes over the document, one for every ticket and one for open tickets only
-(migration 0013), serve `document @@ to_tsquery(...)`. The document is spelled here
+(migration 0014), serve `document @@ to_tsquery(...)`. The document is spelled here
 exactly as in the indexes, its configuration a literal rather than a parameter, because
 Postgres uses an expression index only for the very same expression.
 

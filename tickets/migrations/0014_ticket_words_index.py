@@ -58,6 +58,6 @@ class Migration(migrations.Migration):
     # CREATE INDEX CONCURRENTLY cannot run inside a transaction.
     atomic = False
 
-    dependencies = [("tickets", "0012_search_index_upkeep")]
+    dependencies = [("tickets", "0013_ticket_priority_source")]
 
     operations = [migrations.RunPython(create, drop)]
