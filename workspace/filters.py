@@ -45,7 +45,13 @@ class TicketFilter(django_filters.FilterSet):
     )  # fmt: skip
     sort = django_filters.ChoiceFilter(
         method="filter_sort", empty_label=None, label="Sort",
-        choices=[("priority", "Sort: priority"), ("due", "Sort: SLA due first"), ("age", "Sort: oldest first"), ("-age", "Sort: newest first"), ("updated", "Sort: recently updated")],
+        choices=[
+            ("priority", "Priority"),
+            ("due", "SLA due first"),
+            ("age", "Oldest first"),
+            ("-age", "Newest first"),
+            ("updated", "Recently updated"),
+        ],
         widget=select(),
     )  # fmt: skip
 
