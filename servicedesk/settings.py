@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "portal",
     "workspace",
     "dashboards",
-    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -83,10 +82,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Benchmark runs add the floor page and a query counter; production never routes them.
+# Benchmark runs (`manage.py bench` sets this, see manage.py) install the benchmark app: its
+# command, the floor page and a query counter. Production neither installs nor routes them.
 BENCH_ENABLED = env_bool("BENCH_ENABLED")
 ROOT_URLCONF = "benchmarks.urls" if BENCH_ENABLED else "servicedesk.urls"
 if BENCH_ENABLED:
+    INSTALLED_APPS.append("benchmarks")
     MIDDLEWARE.insert(0, "benchmarks.middleware.QueryCountMiddleware")
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 
