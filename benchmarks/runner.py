@@ -383,8 +383,8 @@ def write_markdown(folder: Path) -> None:
         "of them alike. Before timing, the tickets table is vacuumed with its "
         "indexes, as autovacuum keeps it in production, and each page is driven untimed for up to a second first, "
         "so every server worker has its templates, connection and reference data (services, teams, staff, SLA "
-        "policies, kept for a minute) before timing. SQL/req is the most any timed request of the page made: once "
-        "a minute each server worker reloads the reference data within a request, which reads six more. A "
+        "policies, kept until an edit bumps their version in the shared cache) before timing. SQL/req is the most "
+        "any timed request of the page made (nothing edits reference data during a run, so no worker reloads it). A "
         "search page renders as many rows as match, up to 25: on the smaller data set the word search fills less "
         "than a page.",
         "",
