@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
+from servicedesk import versions
+from servicedesk.admin import VersionedAdmin
+
 from .models import Department, NotificationPreference, Team, User
 
 
@@ -18,7 +21,9 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(VersionedAdmin, BaseUserAdmin):
+    # Staff names, roles and whether they are active are reference data of the lists.
+    versions_bumped = (versions.PEOPLE,)
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ["full_name"]
@@ -49,7 +54,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(VersionedAdmin):
+    versions_bumped = (versions.PEOPLE,)
     list_display = ["name", "tier", "lead"]
     list_filter = ["tier"]
     search_fields = ["name"]

@@ -5,6 +5,8 @@ from collections.abc import Collection
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from servicedesk import versions
+
 from .models import NotificationKind, NotificationPreference, User
 
 
@@ -25,6 +27,7 @@ def update_profile(user: User, *, full_name: str, phone: str, job_title: str) ->
     user.phone = phone.strip()
     user.job_title = job_title.strip()
     user.save(update_fields=["full_name", "phone", "job_title"])
+    versions.bump(versions.PEOPLE)  # a staff member's name shows in every list
     return user
 
 

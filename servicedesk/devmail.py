@@ -1,7 +1,9 @@
 """Development only: read the emails the file backend wrote, so links can be clicked."""
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import getaddresses
 from pathlib import Path
 
 from csp.decorators import csp_replace
@@ -27,16 +29,25 @@ def _messages() -> list[Path]:
     return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def _parse(path: Path) -> list[object]:
+def _parse(path: Path) -> list[EmailMessage]:
     """The file backend appends messages separated by a line of dashes."""
     raw = path.read_bytes()
     chunks = [c.strip(b"\n") for c in raw.split(b"\n" + b"-" * 79 + b"\n") if c.strip()]
-    return [BytesParser(policy=policy.default).parsebytes(chunk) for chunk in chunks]
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(chunk) for chunk in chunks]  # type: ignore[misc]
 
 
 def _guard(request: HttpRequest) -> None:
     if not settings.DEV_MAIL_PAGE:
         raise Http404
+
+
+def _is_for(msg: EmailMessage, user) -> bool:  # type: ignore[no-untyped-def]
+    """Admins read every message; anyone else only those addressed to them."""
+    if user.is_admin:
+        return True
+    recipients = getaddresses([str(msg[key]) for key in ("To", "Cc", "Bcc") if msg[key]])
+    return user.email.lower() in {address.lower() for _, address in recipients}
 
 
 @login_required
@@ -46,6 +57,8 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     items = []
     for mail_file in _messages()[:200]:
         for msg_index, msg in enumerate(_parse(mail_file)):
+            if not _is_for(msg, request.user):
+                continue
             items.append(
                 {
                     "name": mail_file.stem,
@@ -58,12 +71,13 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     return render(request, "devmail/list.html", {"items": items})
 
 
-def _load(name: str, index: int):  # type: ignore[no-untyped-def]
+def _load(request: HttpRequest, name: str, index: int) -> EmailMessage:
+    """One message the person may read; someone else's is missing (404), not forbidden."""
     path = _mail_dir() / f"{name}.log"
     if "/" in name or ".." in name or not path.exists():
         raise Http404
     messages = _parse(path)
-    if index >= len(messages):
+    if index >= len(messages) or not _is_for(messages[index], request.user):
         raise Http404
     return messages[index]
 
@@ -72,7 +86,7 @@ def _load(name: str, index: int):  # type: ignore[no-untyped-def]
 @require_GET
 def mail_detail(request: HttpRequest, name: str, index: int) -> HttpResponse:
     _guard(request)
-    msg = _load(name, index)
+    msg = _load(request, name, index)
     text = msg.get_body(preferencelist=("plain",))
     headers = {key: msg[key] for key in ("Subject", "From", "To", "Date", "Message-ID")}
     context = {
@@ -97,7 +111,7 @@ def mail_detail(request: HttpRequest, name: str, index: int) -> HttpResponse:
 def mail_html(request: HttpRequest, name: str, index: int) -> HttpResponse:
     """The HTML part on its own, framed by the detail page with scripts disabled."""
     _guard(request)
-    html = _load(name, index).get_body(preferencelist=("html",))
+    html = _load(request, name, index).get_body(preferencelist=("html",))
     return HttpResponse(html.get_content() if html else "<p>No HTML part.</p>")
 
 

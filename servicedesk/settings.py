@@ -7,6 +7,7 @@ CI set DATABASE_URL, REDIS_URL and the rest (see .env.example).
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 
@@ -64,7 +65,6 @@ INSTALLED_APPS = [
     "portal",
     "workspace",
     "dashboards",
-    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -81,10 +81,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Benchmark runs add the floor page and a query counter; production never routes them.
+# Benchmark runs (`manage.py bench` sets this, see manage.py) install the benchmark app: its
+# command, the floor page and a query counter. Production neither installs nor routes them.
 BENCH_ENABLED = env_bool("BENCH_ENABLED")
 ROOT_URLCONF = "benchmarks.urls" if BENCH_ENABLED else "servicedesk.urls"
 if BENCH_ENABLED:
+    INSTALLED_APPS.append("benchmarks")
     MIDDLEWARE.insert(0, "benchmarks.middleware.QueryCountMiddleware")
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 
@@ -246,7 +248,46 @@ DEV_MAIL_PAGE = env_bool("DEV_MAIL_PAGE", DEBUG)
 # Celery: Redis when configured, otherwise an embedded filesystem broker.
 REDIS_URL = env("REDIS_URL", "")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+
+
+def redis_cache_url(broker_url: str) -> str:
+    """The cache's Redis: REDIS_CACHE_URL, or REDIS_URL's server on a database of its own.
+
+    Never the broker's database: purging a queue or flushing the cache must not touch the other.
+    """
+    broker = urlsplit(broker_url)
+    broker_db = (broker.path.strip("/") or "0") if broker.scheme.startswith("redis") else None
+    url = env("REDIS_CACHE_URL", "")
+    if not url:
+        default_db = "2" if broker_db == "1" else "1"
+        url = urlunsplit(urlsplit(REDIS_URL)._replace(path="/" + env("REDIS_CACHE_DB", default_db)))
+    cache = urlsplit(url)
+    if (cache.hostname, cache.port, cache.path.strip("/") or "0") == (
+        broker.hostname,
+        broker.port,
+        broker_db,
+    ):
+        raise RuntimeError(f"The cache ({url}) must not use the broker's Redis database.")
+    return url
+
+
+# One cache every process shares when Redis is there (reference data versions, fragments), so
+# web workers and replicas agree; a cache per process otherwise (one `make run` process).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_cache_url(CELERY_BROKER_URL),
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "servicedesk"),
+    }
+    if REDIS_URL or env("REDIS_CACHE_URL")
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "servicedesk"),
+    }
+}
 if CELERY_BROKER_URL == "filesystem://":
+    # kombu's filesystem transport, tuned so a worker stops promptly (see servicedesk/broker.py).
+    CELERY_BROKER_TRANSPORT = "servicedesk.broker:FilesystemTransport"
     _queue_dir = VAR_DIR / "broker" / "queue"
     _processed_dir = VAR_DIR / "broker" / "processed"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

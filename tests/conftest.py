@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 
 from accounts.models import Team, User
@@ -37,14 +38,30 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
+def clear_own_cache() -> None:
+    """Delete this test process's keys only.
+
+    On Redis `cache.clear()` empties the whole database, which other test runs share with
+    this one (each under its own KEY_PREFIX, see tests/settings.py).
+    """
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "http://servicedesk.test"
-    # Cached fragments must not leak from one test's data into the next.
-    cache.clear()
+    # Cached fragments and versions must not leak from one test's data into the next.
+    clear_own_cache()
     reference.forget()
     # Tests don't run collectstatic, so serve static files from their sources.
     settings.STORAGES = {
@@ -153,6 +170,7 @@ def smtp_sink(settings):  # type: ignore[no-untyped-def]
 def _empty_the_test_queue():  # type: ignore[no-untyped-def]
     """Nudges published during the run go to this run's own queue; drop them at the end."""
     yield
+    clear_own_cache()
     from servicedesk.celery import app
 
     # A broker that is gone has nothing left to purge.

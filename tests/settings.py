@@ -1,8 +1,8 @@
 """Environment defaults for the test run, then the one real settings module.
 
 pytest-django imports settings before any conftest runs, so the environment the
-tests need (no HTTPS redirect, an in-memory broker unless Redis is given, a queue of
-their own) is set here. Nothing below changes a setting in code.
+tests need (no HTTPS redirect, an in-memory broker unless Redis is given, a queue and
+cache keys of their own) is set here. Nothing below changes a setting in code.
 """
 
 import os
@@ -13,6 +13,8 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("DEV_MAIL_PAGE", "1")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL") or "memory://")
 os.environ.setdefault("CELERY_QUEUE", f"servicedesk-tests-{os.getpid()}")
+# Each test process (an xdist worker, another engineer's run) keeps to its own cache keys.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"servicedesk-tests-{os.getpid()}")
 
 from servicedesk.settings import *  # noqa: E402, F403
 

@@ -62,7 +62,7 @@ def test_admin_widgets_still_render_through_django_templates(client_as, admin_us
     for url in (
         reverse("admin:tickets_slapolicy_add"),
         reverse("admin:tickets_businesscalendar_add"),
-        reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+        reverse("admin:tickets_service_change", args=[ticket.service_id]),
     ):
         page = client.get(url)
         assert page.status_code == 200, url

@@ -1,6 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from servicedesk import versions
+from servicedesk.admin import ReadOnlyAdmin, VersionedAdmin
 
 from .calendars import BusinessCalendar, Holiday, WorkingHours, find_overlaps
 from .models import Attachment, Comment, OutboxMessage, Service, SLAPolicy, Ticket, TicketEvent
@@ -34,7 +39,8 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(VersionedAdmin):
+    versions_bumped = (versions.CATALOGUE,)
     list_display = ["name", "time_zone", "is_24x7"]
     inlines = [WorkingHoursInline, HolidayInline]
     actions = ["add_public_holidays"]
@@ -84,7 +90,8 @@ class SLAPolicyForm(forms.ModelForm):
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(admin.ModelAdmin):
+class SLAPolicyAdmin(VersionedAdmin):
+    versions_bumped = (versions.CATALOGUE,)
     form = SLAPolicyForm
     list_display = [
         "name",
@@ -102,21 +109,39 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(VersionedAdmin):
+    versions_bumped = (versions.CATALOGUE,)
     list_display = ["name", "owner_team", "is_active"]
     list_filter = ["is_active", "owner_team"]
     search_fields = ["name"]
+
+
+WORKSPACE_NOTE = (
+    "Tickets and comments change only in the workspace, where each change keeps the SLA "
+    "clock, writes the audit trail and tells the people concerned. Here they are read-only."
+)
 
 
 class CommentInline(admin.TabularInline):
     model = Comment
     extra = 0
     fields = ["author", "is_internal", "body", "created_at"]
-    readonly_fields = ["author", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
+    """For looking a ticket up; every change goes through the workspace and its services."""
+
     list_display = [
         "number",
         "subject",
@@ -128,18 +153,32 @@ class TicketAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "priority", "category", "team", "service"]
     search_fields = ["subject", "requester__email"]
-    raw_id_fields = ["requester", "assignee"]
-    readonly_fields = ["version", "created_at", "updated_at"]
     list_select_related = ["team", "assignee"]
     inlines = [CommentInline]
     show_full_result_count = False
 
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        fields = [name for name in self.get_fields(request, obj) if name != "workspace"]
+        return [
+            (None, {"fields": ["workspace"], "description": WORKSPACE_NOTE}),
+            ("Ticket", {"fields": fields}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["workspace"]
+
+    @admin.display(description="Change it in")
+    def workspace(self, ticket: Ticket) -> str:
+        url = reverse("workspace:ticket-detail", args=[ticket.pk])
+        return format_html('<a href="{}">the workspace</a>', url)
+
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ReadOnlyAdmin):
+    """Replies and notes are written on the ticket page (the workspace or the portal)."""
+
     list_display = ["ticket", "author", "is_internal", "created_at"]
     list_filter = ["is_internal"]
-    raw_id_fields = ["ticket", "author"]
 
 
 @admin.register(Attachment)
@@ -157,22 +196,17 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(ReadOnlyAdmin):
     """The audit trail is append-only, also for admins."""
 
     list_display = ["ticket", "kind", "actor", "created_at"]
     list_filter = ["kind"]
-    raw_id_fields = ["ticket", "actor"]
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Messages are written by the services and sent by the worker; a failed one can be retried."""
+
     list_display = [
         "kind",
         "recipient",
@@ -183,8 +217,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "kind"]
-    raw_id_fields = ["recipient", "event", "ticket", "comment"]
-    readonly_fields = ["last_error"]
     actions = ["retry_now"]
 
     @admin.action(description="Retry the selected messages now")

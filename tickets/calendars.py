@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from servicedesk import versions
+
 MAX_DAYS = 3 * 366  # no target reaches further than this into the future
 
 
@@ -204,4 +206,5 @@ def add_country_holidays(
             calendar=calendar, date=day, defaults={"name": name[:100]}
         )
         added += created
+    versions.bump(versions.CATALOGUE)  # the SLA clocks of listed tickets read the holidays
     return added

@@ -80,7 +80,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = TicketFilter(
         request.GET, queryset=visible.in_queue(name, request.user), user=request.user
     )
-    page = _queue_page(request, filterset, visible)
+    known = reference.current()  # the page's one read of the shared cache's version
+    page = _queue_page(request, filterset, visible, known)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -94,12 +95,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "ticket-list":
         return render(request, "workspace/queue.html", context, fragments=["ticket-list"])
     counts = visible.queue_counts(request.user)
+    # The filter bar lists services, teams and people: cached under their version, so an
+    # edit of any of them replaces it at once.
+    context["filter_key"] = f"{name}?{context['query_string']}@{known.version}"
     context["queues"] = [(key, label, counts[key]) for key, label in QUEUES.items()]
     return render(request, "workspace/queue.html", context)
 
 
 def _queue_page(
-    request: HttpRequest, filterset: TicketFilter, visible: TicketQuerySet
+    request: HttpRequest,
+    filterset: TicketFilter,
+    visible: TicketQuerySet,
+    known: reference.Reference,
 ) -> BoundedPage:
     """One page of the queue: its rows, their related rows and where each stands on its SLA."""
     # Page over ids first, then load the 25 rows: joining before the sort and limit would
@@ -110,7 +117,7 @@ def _queue_page(
         )
     rows = visible.select_related("requester").only(*ROW_FIELDS).in_bulk(page.object_list)
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    reference.attach(page.object_list)
+    reference.attach(page.object_list, reference=known)
     sla_reports.standings(page.object_list, now=timezone.now())
     return page
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import connection
-from django.test import override_settings
 
 from benchmarks import runner, seed
 from tickets.models import Comment, Ticket, TicketEvent
@@ -45,7 +44,6 @@ def test_seed_shapes_a_realistic_desk(tiny):
         assert ticket.assignee.teams.filter(pk=ticket.team_id).exists()
 
 
-@override_settings(ROOT_URLCONF="benchmarks.urls")
 def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server):
     plan = runner.build_plan(live_server.url, concurrency=2, seconds=0.2)
     rows = runner.drive(plan)  # a separate process, as in a full run

@@ -1,6 +1,5 @@
 """The queue's search box: numbers, words in subject and description, in the queue's order."""
 
-from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -51,14 +50,12 @@ def test_search_page_query_count_is_fixed(client_as, agent, service, django_asse
     TicketFactory.create_batch(
         2, service=service, description="Printer error 404, as in INC-000404"
     )
-    search(client, "printer error")
-    cache.clear()  # count the cold page, its filter bar's choices included
+    search(client, "printer")  # reference data read; each new query draws a cold filter bar
     with django_assert_num_queries(9 + CUSTOM_PLANS) as few:
         search(client, "printer error")
     TicketFactory.create_batch(
         20, service=service, description="Printer error 404, as in INC-000404", assignee=agent
     )
-    for text in ("printer error", "404", "INC-000404"):
-        cache.clear()
+    for text in ("error printer", "404", "INC-000404"):
         with django_assert_num_queries(len(few.captured_queries)):
             search(client, text)

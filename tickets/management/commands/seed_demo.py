@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Department, Team, User
+from servicedesk import versions
 from tickets import services, sla
 from tickets.calendars import BusinessCalendar, WorkingHours, add_country_holidays
 from tickets.models import (
@@ -181,6 +182,7 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self.seed(random.Random(seed), tickets)
+                versions.bump(versions.PEOPLE, versions.CATALOGUE)
             # Warnings and breaches that are due now, recorded as the beat task would, but
             # not emailed: they are history, not news.
             services.check_sla(now=timezone.now(), limit=10_000, notify_people=False)
