@@ -68,7 +68,7 @@ def mail_list(request: HttpRequest) -> HttpResponse:
                     "date": msg["Date"],
                 }
             )
-    return render(request, "devmail/list.html", {"items": items})
+    return render(request, "devmail/list.html", {"nav": "dev-mail", "items": items})
 
 
 def _load(request: HttpRequest, name: str, index: int) -> EmailMessage:
@@ -90,6 +90,7 @@ def mail_detail(request: HttpRequest, name: str, index: int) -> HttpResponse:
     text = msg.get_body(preferencelist=("plain",))
     headers = {key: msg[key] for key in ("Subject", "From", "To", "Date", "Message-ID")}
     context = {
+        "nav": "dev-mail",
         "headers": headers,
         "name": name,
         "index": index,
