@@ -5,13 +5,14 @@ team, Dana an agent in another team; Maria manages the Service Desk; Ada is an a
 """
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from accounts.models import Team, User
@@ -53,6 +54,37 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if required(part):
                 pytest.fail(f"{part} is required here but missing", pytrace=False)
             pytest.skip(f"needs {part} (CI provides it)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every Hypothesis example that uses the database starts from its fixtures' state.
+
+    Function-scoped fixtures and the test's transaction are shared by all the examples of
+    one test, so each example runs in a savepoint that is rolled back when it ends, with
+    the caches emptied as `_fast_and_isolated` empties them for a test.
+    """
+    for item in items:
+        test = getattr(item, "obj", None)
+        uses_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+            item.fixturenames
+        )
+        if not getattr(test, "is_hypothesis_test", False) or not uses_database:
+            continue
+        if not getattr(test.hypothesis.inner_test, "rolls_back", False):
+            test.hypothesis.inner_test = rolled_back_per_example(test.hypothesis.inner_test)
+
+
+def rolled_back_per_example(example: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(example)
+    def run(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        cache.clear()
+        reference.forget()
+        with transaction.atomic():
+            example(*args, **kwargs)
+            transaction.set_rollback(True)
+
+    run.rolls_back = True  # type: ignore[attr-defined]
+    return run
 
 
 @pytest.fixture(scope="session")
