@@ -12,7 +12,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("DEV_MAIL_PAGE", "1")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL") or "memory://")
-os.environ.setdefault("CELERY_QUEUE", f"servicedesk-tests-{os.getpid()}")
+# A queue of this process's own, set rather than defaulted: xdist's workers inherit the
+# environment of the process that started them.
+os.environ["CELERY_QUEUE"] = f"servicedesk-tests-{os.getpid()}"
 
 from servicedesk.settings import *  # noqa: E402, F403
 
