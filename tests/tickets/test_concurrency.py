@@ -75,8 +75,13 @@ def test_overlapping_sla_checks_send_each_message_once(requester, agent, service
     lead = UserFactory(email="lead@example.com", role="manager")
     service.owner_team.lead = lead
     service.owner_team.save()
-    SLAPolicy.objects.create(name="Tight", calendar=BusinessCalendar.objects.create(name="24x7", is_24x7=True),
-                             first_response_minutes=10, resolution_minutes=20, is_default=True)  # fmt: skip
+    SLAPolicy.objects.create(
+        name="Tight",
+        calendar=BusinessCalendar.objects.create(name="24x7", is_24x7=True),
+        first_response_minutes=10,
+        resolution_minutes=20,
+        is_default=True,
+    )
     for _ in range(6):
         services.create_ticket(
             requester=requester, by=requester, service=service, subject="s", description="d"

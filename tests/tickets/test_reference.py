@@ -11,8 +11,13 @@ from tickets.models import BusinessCalendar, SLAPolicy, Ticket
 @pytest.fixture
 def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
     calendar = BusinessCalendar.objects.create(name="Always", is_24x7=True)
-    return SLAPolicy.objects.create(name="Standard", calendar=calendar, first_response_minutes=60,
-                                    resolution_minutes=480, is_default=True)  # fmt: skip
+    return SLAPolicy.objects.create(
+        name="Standard",
+        calendar=calendar,
+        first_response_minutes=60,
+        resolution_minutes=480,
+        is_default=True,
+    )
 
 
 def rows(*tickets: Ticket) -> list[Ticket]:
