@@ -131,9 +131,11 @@ class Ticket(models.Model):
     # Whether the priority still comes from impact x urgency: a manual change or an SLA
     # escalation overrides the matrix, and the ticket page must not claim otherwise.
     priority_source = models.CharField(
-        max_length=16, choices=PrioritySource.choices, default=PrioritySource.MATRIX,
+        max_length=16,
+        choices=PrioritySource.choices,
+        default=PrioritySource.MATRIX,
         db_default=PrioritySource.MATRIX,
-    )  # fmt: skip
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
@@ -299,9 +301,14 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def for_thread(self) -> CommentQuerySet:
         """What a conversation shows of each message and its author, and no more."""
         return self.select_related("author").only(
-            "ticket_id", "author_id", "body", "is_internal", "created_at",
-            "author__full_name", "author__email",
-        )  # fmt: skip
+            "ticket_id",
+            "author_id",
+            "body",
+            "is_internal",
+            "created_at",
+            "author__full_name",
+            "author__email",
+        )
 
 
 class Comment(models.Model):

@@ -60,7 +60,7 @@ def notify(
             comment=comment,
             created_at=event.created_at,
             next_attempt_at=event.created_at,
-        )  # fmt: skip
+        )
         for pk in people
         if pk not in opted_out
     ]
@@ -131,9 +131,14 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
     if not claim(message_id, now=now):
         return False
     message = OutboxMessage.objects.select_related(
-        "ticket__requester", "ticket__service", "ticket__team", "ticket__assignee",
-        "recipient", "event__actor", "comment__author",
-    ).get(pk=message_id)  # fmt: skip
+        "ticket__requester",
+        "ticket__service",
+        "ticket__team",
+        "ticket__assignee",
+        "recipient",
+        "event__actor",
+        "comment__author",
+    ).get(pk=message_id)
     if not message.recipient.is_active or not wants(message.recipient, message.kind):
         message.status = OutboxMessage.Status.SKIPPED
         message.save(update_fields=["status"])
@@ -141,9 +146,11 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
     try:
         render(message).send()
     except TRANSIENT_ERRORS + (smtplib.SMTPException,) as exc:
-        give_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS or (
-            isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-        ) or isinstance(exc, smtplib.SMTPRecipientsRefused)  # fmt: skip
+        give_up = (
+            message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+            or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500)
+            or isinstance(exc, smtplib.SMTPRecipientsRefused)
+        )
         message.status = OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING
         message.next_attempt_at = now + timedelta(seconds=30 * 2**message.attempts)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -32,11 +32,25 @@ QUEUES = {
 # What a queue row shows and its SLA standing reads: a row never loads more, and anything
 # else it touched would cost a query per row (the tests count them).
 ROW_FIELDS = (
-    "subject", "category", "status", "priority", "created_at", "updated_at", "service",
-    "team", "assignee", "requester__full_name", "requester__email", "sla_policy",
-    "sla_running_since", "sla_due_at", "response_outcome", "resolution_outcome",
-    "update_owed_since", "update_due_at",
-)  # fmt: skip
+    "subject",
+    "category",
+    "status",
+    "priority",
+    "created_at",
+    "updated_at",
+    "service",
+    "team",
+    "assignee",
+    "requester__full_name",
+    "requester__email",
+    "sla_policy",
+    "sla_running_since",
+    "sla_due_at",
+    "response_outcome",
+    "resolution_outcome",
+    "update_owed_since",
+    "update_due_at",
+)
 # What a history line shows of an event and its actor (not the actor's whole account row).
 HISTORY_FIELDS = (
     "ticket_id",
@@ -143,7 +157,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
                 "team": ticket.team_id,
                 "version": ticket.version,
             },
-        ),  # fmt: skip
+        ),
         "comment_form": CommentForm(),
         "sla": sla_reports.standing(ticket, now=timezone.now()),
         "sla_targets": sla_reports.targets(ticket, now=timezone.now()),

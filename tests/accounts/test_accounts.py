@@ -108,10 +108,20 @@ def test_every_admin_page_renders(client_as, admin_user, ticket, agent):
 
     services.add_comment(ticket, body="hi", by=agent)
     client = client_as(admin_user)
-    for model in ["accounts/user", "accounts/team", "accounts/department", "accounts/notificationpreference",
-                  "tickets/service", "tickets/ticket", "tickets/comment", "tickets/attachment",
-                  "tickets/ticketevent", "tickets/outboxmessage", "tickets/businesscalendar",
-                  "tickets/slapolicy"]:  # fmt: skip
+    for model in [
+        "accounts/user",
+        "accounts/team",
+        "accounts/department",
+        "accounts/notificationpreference",
+        "tickets/service",
+        "tickets/ticket",
+        "tickets/comment",
+        "tickets/attachment",
+        "tickets/ticketevent",
+        "tickets/outboxmessage",
+        "tickets/businesscalendar",
+        "tickets/slapolicy",
+    ]:
         assert client.get(f"/admin/{model}/").status_code == 200, model
     assert client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").status_code == 200
     assert client.get("/admin/accounts/user/add/").status_code == 200

@@ -12,10 +12,15 @@ from tickets.models import Ticket
 
 def submit_data(chosen_service, **overrides):  # type: ignore[no-untyped-def]
     return {
-        "category": "incident", "service": chosen_service.pk, "subject": "VPN drops",
-        "description": "Every five minutes since Monday.", "impact": "medium", "urgency": "high",
-        "submission_token": str(uuid.uuid4()), **overrides,
-    }  # fmt: skip
+        "category": "incident",
+        "service": chosen_service.pk,
+        "subject": "VPN drops",
+        "description": "Every five minutes since Monday.",
+        "impact": "medium",
+        "urgency": "high",
+        "submission_token": str(uuid.uuid4()),
+        **overrides,
+    }
 
 
 def test_login_required_for_the_portal(client):
@@ -65,7 +70,10 @@ def test_submit_with_attachment(client_as, requester, service):
 
 def test_files_show_with_the_message_they_came_with(client_as, requester, agent, service):
     client = client_as(requester)
-    client.post(reverse("portal:ticket-create"), submit_data(service, files=[SimpleUploadedFile("error.png", b"png")]))  # fmt: skip
+    client.post(
+        reverse("portal:ticket-create"),
+        submit_data(service, files=[SimpleUploadedFile("error.png", b"png")]),
+    )
     ticket = Ticket.objects.get()
     reply = {"body": "Here is the log.", "files": [SimpleUploadedFile("vpn.log", b"trace")]}
     client.post(reverse("portal:ticket-reply", args=[ticket.pk]), reply)
@@ -212,9 +220,12 @@ def test_my_tickets_query_count_does_not_grow(
 
 def test_ticket_text_is_escaped_everywhere(client_as, requester, agent, service):
     ticket = services.create_ticket(
-        requester=requester, by=requester, service=service,
-        subject="<script>alert(1)</script>", description="<img src=x onerror=alert(2)>",
-    )  # fmt: skip
+        requester=requester,
+        by=requester,
+        service=service,
+        subject="<script>alert(1)</script>",
+        description="<img src=x onerror=alert(2)>",
+    )
     for client, url in (
         (client_as(requester), ticket.get_absolute_url()),
         (client_as(agent), ticket.get_workspace_url()),

@@ -20,14 +20,26 @@ def always(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def policy(always):  # type: ignore[no-untyped-def]
-    return SLAPolicy.objects.create(name="Standard", calendar=always, first_response_minutes=60,
-                                    resolution_minutes=480, is_default=True)  # fmt: skip
+    return SLAPolicy.objects.create(
+        name="Standard",
+        calendar=always,
+        first_response_minutes=60,
+        resolution_minutes=480,
+        is_default=True,
+    )
 
 
 def create(requester, service, *, ago: timedelta):  # type: ignore[no-untyped-def]
     with time_machine.travel(timezone.now() - ago, tick=False):
-        return services.create_ticket(requester=requester, by=requester, service=service, subject=f"Ticket {ago}",
-                                      description="d", impact=Level.LOW, urgency=Level.LOW)  # fmt: skip
+        return services.create_ticket(
+            requester=requester,
+            by=requester,
+            service=service,
+            subject=f"Ticket {ago}",
+            description="d",
+            impact=Level.LOW,
+            urgency=Level.LOW,
+        )
 
 
 def test_queue_shows_time_left_and_sorts_by_nearest_due(
@@ -107,8 +119,14 @@ def test_admin_rejects_an_interval_that_ends_before_it_starts(db):
 
 def test_admin_policy_validation(client_as, admin_user, always):
     client = client_as(admin_user)
-    base = {"name": "Gold", "calendar": always.pk, "first_response_minutes": 0, "resolution_minutes": 60,
-            "warn_at_percent": 75, "is_active": "on"}  # fmt: skip
+    base = {
+        "name": "Gold",
+        "calendar": always.pk,
+        "first_response_minutes": 0,
+        "resolution_minutes": 60,
+        "warn_at_percent": 75,
+        "is_active": "on",
+    }
     page = client.post(reverse("admin:tickets_slapolicy_add"), base).content.decode()
     assert "A target must be more than zero minutes." in page
     assert "Keep one active default policy" in page
@@ -121,10 +139,22 @@ def test_admin_policy_validation(client_as, admin_user, always):
 
 def test_admin_policy_needs_a_calendar_with_hours(client_as, admin_user):
     empty = BusinessCalendar.objects.create(name="Empty")
-    page = client_as(admin_user).post(reverse("admin:tickets_slapolicy_add"), {
-        "name": "X", "calendar": empty.pk, "first_response_minutes": 30, "resolution_minutes": 60,
-        "warn_at_percent": 75, "is_default": "on", "is_active": "on",
-    }).content.decode()  # fmt: skip
+    page = (
+        client_as(admin_user)
+        .post(
+            reverse("admin:tickets_slapolicy_add"),
+            {
+                "name": "X",
+                "calendar": empty.pk,
+                "first_response_minutes": 30,
+                "resolution_minutes": 60,
+                "warn_at_percent": 75,
+                "is_default": "on",
+                "is_active": "on",
+            },
+        )
+        .content.decode()
+    )
     assert "This calendar has no working hours yet." in page
 
 

@@ -21,9 +21,14 @@ Status = Ticket.Status
 @pytest.fixture
 def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
     return SLAPolicy.objects.create(
-        name="P2 with updates", priority=Priority.P2, calendar=make_office(), is_default=True,
-        first_response_minutes=60, resolution_minutes=960, next_update_minutes=120,
-    )  # fmt: skip
+        name="P2 with updates",
+        priority=Priority.P2,
+        calendar=make_office(),
+        is_default=True,
+        first_response_minutes=60,
+        resolution_minutes=960,
+        next_update_minutes=120,
+    )
 
 
 def answered(requester, agent, service) -> Ticket:  # type: ignore[no-untyped-def]
@@ -183,11 +188,17 @@ def test_admin_refuses_an_update_target_of_zero(client_as, admin_user, policy):
     page = client_as(admin_user).post(
         reverse("admin:tickets_slapolicy_change", args=[policy.pk]),
         {
-            "name": policy.name, "priority": policy.priority, "calendar": policy.calendar_id,
-            "first_response_minutes": 60, "resolution_minutes": 960, "next_update_minutes": 0,
-            "warn_at_percent": 75, "is_default": "on", "is_active": "on",
+            "name": policy.name,
+            "priority": policy.priority,
+            "calendar": policy.calendar_id,
+            "first_response_minutes": 60,
+            "resolution_minutes": 960,
+            "next_update_minutes": 0,
+            "warn_at_percent": 75,
+            "is_default": "on",
+            "is_active": "on",
         },
-    )  # fmt: skip
+    )
     assert "A target must be more than zero minutes." in page.content.decode()
     policy.refresh_from_db()
     assert policy.next_update_minutes == 120
@@ -196,10 +207,13 @@ def test_admin_refuses_an_update_target_of_zero(client_as, admin_user, policy):
 # --- Property: the owed update always equals a recomputation from its start -----------
 
 actions = st.lists(
-    st.tuples(st.sampled_from(["requester", "agent", "note", "pending", "resolve", "reopen", "priority"]),
-              st.integers(1, 60 * 20)),
-    min_size=1, max_size=10,
-)  # fmt: skip
+    st.tuples(
+        st.sampled_from(["requester", "agent", "note", "pending", "resolve", "reopen", "priority"]),
+        st.integers(1, 60 * 20),
+    ),
+    min_size=1,
+    max_size=10,
+)
 
 
 @settings(

@@ -215,10 +215,15 @@ def test_empty_reply_is_shown_in_the_form(client_as, agent, ticket):
 
 def test_stale_edit_gets_a_clear_conflict(client_as, agent, second_agent, ticket):
     seen = ticket.version
-    client_as(second_agent).post(reverse("workspace:ticket-update", args=[ticket.pk]),
-                                 {"priority": 1, "service": ticket.service_id, "team": ticket.team_id, "version": seen})  # fmt: skip
-    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]),
-                                     {"status": "pending", "version": seen}, headers=HTMX)  # fmt: skip
+    client_as(second_agent).post(
+        reverse("workspace:ticket-update", args=[ticket.pk]),
+        {"priority": 1, "service": ticket.service_id, "team": ticket.team_id, "version": seen},
+    )
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "version": seen},
+        headers=HTMX,
+    )
     assert "changed by someone else" in response.content.decode()
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.status) == (1, Ticket.Status.NEW)
@@ -298,8 +303,11 @@ def test_queue_pages_without_counting(client_as, agent, service):
 
 
 def test_saving_the_same_status_says_nothing_changed(client_as, agent, ticket):
-    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]),
-                                     {"status": "new", "version": ticket.version}, headers=HTMX)  # fmt: skip
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "new", "version": ticket.version},
+        headers=HTMX,
+    )
     assert "No change: it is already new." in response.content.decode()
     assert not ticket.events.filter(kind="status_changed").exists()
 

@@ -53,9 +53,13 @@ def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) 
     save_changes(ticket, [*fields, *clock.fields], now=now)
     record_clock_events(ticket, clock.events, by=by, now=now)
     return record_event(
-        ticket, TicketEvent.Kind.STATUS_CHANGED, by=by,
-        before={"status": before}, after={"status": status}, now=now,
-    )  # fmt: skip
+        ticket,
+        TicketEvent.Kind.STATUS_CHANGED,
+        by=by,
+        before={"status": before},
+        after={"status": status},
+        now=now,
+    )
 
 
 @transaction.atomic
