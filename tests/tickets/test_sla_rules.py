@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import NotificationKind
+from tests.factories import workspace_url
 from tests.tickets import test_sla
 from tests.tickets.test_sla import create, local
 from tickets import services, sla, sla_reports
@@ -167,7 +168,7 @@ def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
     at(local(2026, 6, 1, 10, 30), services.add_comment, ticket, body="Back", by=requester)
     resumed = ticket.events.filter(kind=TicketEvent.Kind.SLA_RESUMED).get()
     assert datetime.fromisoformat(resumed.after["response due"]) == local(2026, 6, 1, 11, 0)
-    page = client_as(agent).get(ticket.get_workspace_url(), {"tab": "history"}).content.decode()
+    page = client_as(agent).get(workspace_url(ticket), {"tab": "history"}).content.decode()
     assert "due:</span> none" not in page and "paused, 7h 30m left" in page
 
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import NotificationKind
+from tests.factories import portal_url, workspace_url
 from tests.tickets.test_sla import create, local, make_office
 from tickets import services, sla_reports
 from tickets.calendars import add_business_minutes
@@ -152,14 +153,14 @@ def test_queue_and_ticket_page_show_the_update_due(policy, client_as, requester,
             Ticket.objects.get(pk=ticket.pk), now=local(2026, 6, 1, 11, 45)
         )
         assert (standing.state, standing.label) == ("warning", "15m left")
-        page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+        page = client_as(agent).get(workspace_url(ticket)).content.decode()
         assert 'id="sla-update"' in page and "Next update: due Mon 1 Jun 12:00" in page
-        portal = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+        portal = client_as(requester).get(portal_url(ticket)).content.decode()
         assert (
             "We aim to answer your last message by <strong>Monday 1 June, 12:00</strong>" in portal
         )
     with time_machine.travel(local(2026, 6, 1, 12, 30), tick=False):
-        portal = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+        portal = client_as(requester).get(portal_url(ticket)).content.decode()
         assert "We owe you an answer to your last message since Monday 1 June, 12:00" in portal
 
 

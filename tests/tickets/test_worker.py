@@ -82,6 +82,10 @@ def test_worker_delivers_each_message_once_after_commit(requester, agent, servic
     assert set(OutboxMessage.objects.filter(ticket=ticket).values_list("status", flat=True)) == {
         "sent"
     }
+    # Both are the first message about the ticket to their person: the thread's start.
+    for message in worker.messages:
+        assert message["Subject"].startswith(f"[{ticket.number}] ")
+        assert message["References"] == f"<ticket-{ticket.pk}@servicedesk.test>"
     # A second nudge for a sent row (a redelivered task) sends nothing.
     tasks.deliver_event_messages.delay(OutboxMessage.objects.filter(ticket=ticket).first().event_id)
     time.sleep(1)
