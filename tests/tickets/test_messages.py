@@ -27,6 +27,14 @@ def sent_to(address: str) -> list:  # type: ignore[type-arg]
     return [message for message in mail.outbox if message.to == [address]]
 
 
+def kinds_for(ticket: Ticket, address: str) -> list[str]:
+    return list(
+        OutboxMessage.objects.filter(ticket=ticket, recipient__email=address)
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+
+
 def render_kind(kind: str, ticket: Ticket, recipient, actor, body: str):  # type: ignore[no-untyped-def]
     event = TicketEvent.objects.create(ticket=ticket, actor=actor, kind=TicketEvent.Kind.UPDATED)
     comment = Comment.objects.create(ticket=ticket, author=actor, body=body)
@@ -114,6 +122,22 @@ def test_one_tickets_messages_to_a_person_thread_as_one_conversation(
     assert len({m["Message-ID"] for m in smtp_sink.messages}) == len(smtp_sink.messages)
 
 
+def test_every_person_s_messages_refer_to_the_tickets_root(requester, agent, second_agent, service):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    deliver_all()
+    services.add_comment(ticket, body="Still broken", by=requester)
+    services.add_comment(ticket, body="Which version?", by=agent)
+    deliver_all()
+    root = f"<ticket-{ticket.pk}@servicedesk.test>"
+    for address in ("ella@example.com", "sam@example.com", "chloe@example.com"):
+        first, later = (m.extra_headers for m in sent_to(address))
+        assert first["References"] == root
+        assert later["References"] == f"{root} {first['Message-ID']}"
+        assert later["In-Reply-To"] == first["Message-ID"]
+
+
 def test_thread_ids_take_their_domain_from_the_site_url(requester, service, settings):
     settings.SITE_URL = "https://help.example.org/desk"
     ticket = services.create_ticket(
@@ -128,6 +152,62 @@ def test_thread_ids_take_their_domain_from_the_site_url(requester, service, sett
         h["References"].startswith(f"<ticket-{ticket.pk}@help.example.org>") for h in headers
     )
     assert "@servicedesk>" not in str(headers)
+
+
+# --- Who hears about what -------------------------------------------------------------------
+
+
+def test_requester_reply_on_unassigned_ticket_reaches_the_team(
+    requester, agent, second_agent, service
+):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    deliver_all()
+    mail.outbox.clear()
+    services.add_comment(ticket, body="It drops at 10:00 every day.", by=requester)
+    deliver_all()
+    assert sorted(m.to[0] for m in mail.outbox) == ["chloe@example.com", "sam@example.com"]
+    assert all("It drops at 10:00 every day." in m.body for m in mail.outbox)
+    assert all("/workspace/tickets/" in m.body for m in mail.outbox)
+
+
+def test_requester_reply_on_assigned_ticket_reaches_only_the_assignee(
+    requester, agent, second_agent, service
+):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    services.take_ticket(ticket, by=agent)
+    deliver_all()
+    mail.outbox.clear()
+    services.add_comment(ticket, body="It drops at 10:00.", by=requester)
+    deliver_all()
+    assert [m.to[0] for m in mail.outbox] == ["sam@example.com"]
+
+
+@pytest.mark.parametrize("assigned", [True, False])
+def test_reopen_message_carries_the_requesters_reason(
+    requester, agent, second_agent, service, assigned
+):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    if assigned:
+        services.take_ticket(ticket, by=agent)
+    services.change_status(ticket, status=Status.RESOLVED, by=agent, version=None)
+    deliver_all()
+    mail.outbox.clear()
+    services.reopen_ticket(ticket, reason="It dropped again this morning.", by=requester)
+    deliver_all()
+    expected = ["sam@example.com"] if assigned else ["chloe@example.com", "sam@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == expected
+    for email in mail.outbox:
+        assert "It dropped again this morning." in email.body
+        assert "It dropped again this morning." in email.alternatives[0].content
+    assert {kinds_for(ticket, address)[-1] for address in expected} == {
+        NotificationKind.TICKET_REOPENED
+    }
 
 
 # --- Links ----------------------------------------------------------------------------------

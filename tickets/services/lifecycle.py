@@ -15,7 +15,7 @@ from tickets.notifications import notify
 
 from .editing import (
     lock_for_edit,
-    notify_team,
+    notify_owner,
     record_clock_events,
     record_event,
     require_staff,
@@ -36,7 +36,10 @@ AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) -> TicketEvent:
+def _set_status(
+    ticket: Ticket, status: str, *, by: User | None, now: datetime, comment: Comment | None = None
+) -> TicketEvent:
+    """Move the status, its clock and timestamps, and record the move (and the comment it carries)."""
     before = ticket.status
     ticket.status = status
     fields = ["status"]
@@ -52,9 +55,12 @@ def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) 
     clock = sla.on_status_change(ticket, before, status, now=now)
     save_changes(ticket, [*fields, *clock.fields], now=now)
     record_clock_events(ticket, clock.events, by=by, now=now)
+    after: dict[str, object] = {"status": status}
+    if comment is not None:
+        after["comment"] = comment.pk
     return record_event(
         ticket, TicketEvent.Kind.STATUS_CHANGED, by=by,
-        before={"status": before}, after={"status": status}, now=now,
+        before={"status": before}, after=after, now=now,
     )  # fmt: skip
 
 
@@ -105,12 +111,9 @@ def reopen_ticket(ticket: Ticket, *, reason: str, by: User) -> Ticket:
     if ticket.status != Status.RESOLVED:
         raise ValidationError("Only a resolved ticket can be reopened.")
     now = timezone.now()
-    Comment.objects.create(ticket=ticket, author=by, body=reason, created_at=now)
-    event = _set_status(ticket, Status.OPEN, by=by, now=now)
-    if ticket.assignee is not None:
-        notify([ticket.assignee], kind=NotificationKind.TICKET_REOPENED, event=event)
-    else:
-        notify_team(ticket, event, exclude=by)
+    comment = Comment.objects.create(ticket=ticket, author=by, body=reason, created_at=now)
+    event = _set_status(ticket, Status.OPEN, by=by, now=now, comment=comment)
+    notify_owner(ticket, event, kind=NotificationKind.TICKET_REOPENED, by=by, comment=comment)
     return ticket
 
 
