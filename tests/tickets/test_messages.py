@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.template.loader import get_template
 from django.utils import timezone
 
@@ -186,6 +187,48 @@ def test_requester_reply_on_assigned_ticket_reaches_only_the_assignee(
     assert [m.to[0] for m in mail.outbox] == ["sam@example.com"]
 
 
+def test_waiting_on_requester_tells_them_what_is_needed(requester, agent, service):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    deliver_all()
+    mail.outbox.clear()
+    services.change_status(
+        ticket,
+        status=Status.PENDING,
+        question="Which VPN client version do you run?",
+        by=agent,
+        version=None,
+    )
+    deliver_all()
+    (email,) = sent_to("ella@example.com")
+    assert email.subject.startswith(f"[{ticket.number}] ")
+    assert "Which VPN client version do you run?" in email.body
+    assert "Which VPN client version do you run?" in email.alternatives[0].content
+    assert f"/portal/tickets/{ticket.pk}/" in email.body
+    # The question is in the conversation too, so the portal shows what to answer.
+    comment = Comment.objects.get(ticket=ticket)
+    assert (comment.body, comment.author, comment.is_internal) == (
+        "Which VPN client version do you run?",
+        agent,
+        False,
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING
+
+
+def test_waiting_on_requester_needs_the_question(requester, agent, service):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    with pytest.raises(ValidationError) as error:
+        services.change_status(ticket, status=Status.PENDING, question="  ", by=agent, version=None)
+    assert "question" in error.value.message_dict
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
 @pytest.mark.parametrize("assigned", [True, False])
 def test_reopen_message_carries_the_requesters_reason(
     requester, agent, second_agent, service, assigned
@@ -210,6 +253,28 @@ def test_reopen_message_carries_the_requesters_reason(
     }
 
 
+@pytest.mark.parametrize("assigned", [True, False])
+def test_withdrawal_tells_whoever_works_the_ticket(
+    requester, agent, second_agent, service, assigned
+):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    if assigned:
+        services.take_ticket(ticket, by=agent)
+    deliver_all()
+    mail.outbox.clear()
+    services.cancel_ticket(ticket, by=requester)
+    deliver_all()
+    expected = ["sam@example.com"] if assigned else ["chloe@example.com", "sam@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == expected
+    for email in mail.outbox:
+        assert "withdr" in email.subject.lower()
+        assert "Ella Morgan" in email.body
+        assert f"/workspace/tickets/{ticket.pk}/" in email.body
+    assert sent_to("ella@example.com") == []
+
+
 # --- Links ----------------------------------------------------------------------------------
 
 
@@ -230,3 +295,16 @@ def test_staff_get_workspace_links_and_requesters_portal_links(requester, agent,
         receipt.alternatives[0].content
     )
     assert f"http://servicedesk.test/workspace/tickets/{ticket.pk}/" in notice.body
+
+
+def test_a_question_with_another_move_is_refused_not_dropped(requester, agent, service):
+    ticket = services.create_ticket(
+        requester=requester, by=requester, service=service, subject="VPN drops", description="d"
+    )
+    with pytest.raises(ValidationError) as error:
+        services.change_status(
+            ticket, status=Status.RESOLVED, question="Does it work?", by=agent, version=None
+        )
+    assert "question" in error.value.message_dict
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW

@@ -62,7 +62,9 @@ def test_queue_query_count_does_not_grow_with_sla_rows(
 
 def test_ticket_page_shows_targets_and_timeline(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=30))
-    services.change_status(ticket, status="pending", by=agent, version=None)
+    services.change_status(
+        ticket, status="pending", question="Which laptop do you use?", by=agent, version=None
+    )
     page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert 'id="sla"' in page and "Paused" in page and "Standard" in page
     assert "SLA clock paused" in page
@@ -72,7 +74,9 @@ def test_portal_tells_the_requester_what_to_expect(client_as, agent, requester, 
     ticket = create(requester, service, ago=timedelta(minutes=1))
     page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "We aim to reply by" in page and "We aim to resolve it by" in page
-    services.change_status(ticket, status="pending", by=agent, version=None)
+    services.change_status(
+        ticket, status="pending", question="Which laptop do you use?", by=agent, version=None
+    )
     page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "paused while we wait for your reply" in page
 

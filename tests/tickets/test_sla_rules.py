@@ -139,7 +139,7 @@ def test_a_target_passed_while_paused_is_due_when_it_was_passed_not_at_the_resum
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW,
                     urgency=Level.LOW)  # fmt: skip
     at(local(2026, 6, 1, 10, 30), services.change_status, ticket, status=Status.PENDING,
-       by=agent, version=None)  # fmt: skip
+       question="Which laptop?", by=agent, version=None)  # fmt: skip
     at(local(2026, 6, 1, 11, 0), services.update_ticket, ticket, priority=Priority.P2, by=agent,
        version=None)  # fmt: skip
     at(local(2026, 6, 1, 14, 0), services.add_comment, ticket, body="Back", by=requester)
@@ -159,7 +159,7 @@ def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW,
                     urgency=Level.LOW)  # fmt: skip
     at(local(2026, 6, 1, 9, 30), services.change_status, ticket, status=Status.PENDING,
-       by=agent, version=None)  # fmt: skip
+       question="Which laptop?", by=agent, version=None)  # fmt: skip
     at(local(2026, 6, 1, 10, 0), services.update_ticket, ticket, priority=Priority.P2, by=agent,
        version=None)  # fmt: skip
     applied = ticket.events.filter(kind=TicketEvent.Kind.SLA_POLICY).last()
@@ -175,7 +175,7 @@ def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
 def test_no_sla_event_ever_shows_a_due_time_of_none(p2_policy, requester, agent, service):
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
     at(local(2026, 6, 1, 9, 30), services.change_status, ticket, status=Status.PENDING,
-       by=agent, version=None)  # fmt: skip
+       question="Which laptop?", by=agent, version=None)  # fmt: skip
     at(local(2026, 6, 1, 9, 40), services.change_status, ticket, status=Status.RESOLVED,
        by=agent, version=None)  # fmt: skip
     at(local(2026, 6, 1, 9, 50), services.reopen_ticket, ticket, reason="No", by=requester)
@@ -260,6 +260,7 @@ def test_each_target_is_breached_at_most_once_whoever_sees_it(
                 services.change_status,
                 ticket,
                 status=Status.PENDING,
+                question="Which laptop?",
                 by=agent,
                 version=None,
             )

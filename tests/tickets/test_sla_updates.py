@@ -228,7 +228,9 @@ def test_an_owed_update_is_always_due_its_target_after_the_first_unanswered_mess
             elif action == "note" and ticket.is_open:
                 services.add_comment(ticket, body="note", by=agent, internal=True)
             elif action == "pending" and ticket.status in (Status.NEW, Status.OPEN):
-                services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+                services.change_status(
+                    ticket, status=Status.PENDING, question="Which laptop?", by=agent, version=None
+                )
             elif action == "resolve" and ticket.is_open:
                 services.change_status(ticket, status=Status.RESOLVED, by=agent, version=None)
                 unanswered_since = None

@@ -58,7 +58,9 @@ def test_a_message_without_a_clear_mode_is_refused_and_nothing_is_sent(
 
 
 def test_history_shows_labels_not_codes(client_as, agent, ticket):
-    services.change_status(ticket, status=Ticket.Status.PENDING, by=agent, version=None)
+    services.change_status(
+        ticket, status=Ticket.Status.PENDING, question="Which laptop?", by=agent, version=None
+    )
     services.update_ticket(
         ticket,
         priority=Priority.P2,

@@ -2,9 +2,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import NotificationKind
 from tests.factories import ServiceFactory, TeamFactory, TicketFactory, workspace_url
 from tickets import services
-from tickets.models import Priority, Ticket
+from tickets.models import OutboxMessage, Priority, Ticket
 
 HTMX = {"HX-Request": "true"}
 
@@ -346,3 +347,27 @@ def test_queue_filters_have_visible_labels(client_as, agent):
     page = client_as(agent).get(reverse("workspace:queue")).content.decode()
     for label in ("Search", "Status", "Priority", "Service", "Team", "Assignee", "Sort"):
         assert f'">{label}</label>' in page
+
+
+def test_waiting_on_requester_from_the_sidebar_sends_them_the_question(client_as, agent, ticket):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "question": "Which laptop?", "version": ticket.version},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.PENDING
+    message = OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_WAITING)
+    assert (message.recipient, message.comment.body) == (ticket.requester, "Which laptop?")
+
+
+def test_waiting_on_requester_without_a_question_is_refused_with_a_reason(client_as, agent, ticket):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "question": " ", "version": ticket.version},
+        headers=HTMX,
+    )
+    assert "Tell the requester what you need from them." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW
