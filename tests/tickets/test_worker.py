@@ -79,9 +79,13 @@ def test_worker_delivers_each_message_once_after_commit(requester, agent, servic
         "ella@example.com",
         "sam@example.com",
     ]
-    assert set(OutboxMessage.objects.filter(ticket=ticket).values_list("status", flat=True)) == {
-        "sent"
-    }
+    # The server has the message a moment before the worker marks its row sent.
+    assert wait_for(
+        lambda: (
+            set(OutboxMessage.objects.filter(ticket=ticket).values_list("status", flat=True))
+            == {"sent"}
+        )
+    )
     # Both are the first message about the ticket to their person: the thread's start.
     for message in worker.messages:
         assert message["Subject"].startswith(f"[{ticket.number}] ")
@@ -109,4 +113,4 @@ def test_message_whose_nudge_was_lost_goes_out_with_the_sweep(requester, service
     assert worker.messages == []
     tasks.sweep_outbox.delay()
     assert wait_for(lambda: len(worker.messages) == 1)
-    assert OutboxMessage.objects.get(ticket=ticket).status == "sent"
+    assert wait_for(lambda: OutboxMessage.objects.get(ticket=ticket).status == "sent")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0013_ticket_priority_source'),
+        ('tickets', '0014_ticket_words_index'),
     ]
 
     operations = [
