@@ -3,10 +3,8 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePath
 
-from django.conf import settings
 from django.db import connections, models
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationKind, Team, User
@@ -239,9 +237,6 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("portal:ticket-detail", args=[self.pk])
-
     @property
     def number(self) -> str:
         return f"{self.NUMBER_PREFIX.get(self.category, 'INC')}-{self.pk:06d}"
@@ -285,9 +280,6 @@ class Ticket(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
-
-    def get_workspace_url(self) -> str:
-        return reverse("workspace:ticket-detail", args=[self.pk])
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):
@@ -499,8 +491,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id} ({self.status})"
-
-    @property
-    def message_id(self) -> str:
-        domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "servicedesk"
-        return f"<outbox-{self.pk}@{domain}>"

@@ -198,18 +198,34 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_change(
-    request: HttpRequest, ticket: Ticket, error: ValidationError | None, notice: str
+    request: HttpRequest,
+    ticket: Ticket,
+    error: ValidationError | None,
+    notice: str,
+    *,
+    kept: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Answer a sidebar action: the fresh sidebar for htmx, a redirect otherwise."""
+    """Answer a sidebar action: the fresh sidebar for htmx, a redirect otherwise.
+
+    A refused status change keeps what the agent typed (`kept`: the question for the
+    requester) in a form carrying the ticket's current version, so nothing is lost.
+    """
     ticket = get_ticket(request, ticket.pk)
+    forms: dict[str, Any] = {}
+    if error and kept:
+        forms["status_form"] = StatusForm(
+            ticket=ticket, initial={**kept, "version": ticket.version}
+        )
     if not request.htmx:
-        if error:
-            messages.error(request, " ".join(error.messages))
-        else:
+        if not error:
             messages.success(request, notice)
-        return redirect("workspace:ticket-detail", pk=ticket.pk)
+            return redirect("workspace:ticket-detail", pk=ticket.pk)
+        if not forms:
+            messages.error(request, " ".join(error.messages))
+            return redirect("workspace:ticket-detail", pk=ticket.pk)
+        return _render_ticket(request, ticket, error=error, **forms)
     response = _render_ticket(
-        request, ticket, "ticket-sidebar", error=error, notice=None if error else notice
+        request, ticket, "ticket-sidebar", error=error, notice=None if error else notice, **forms
     )
     return trigger_client_event(response, "ticket-thread-changed") if not error else response
 
@@ -253,8 +269,9 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     form = StatusForm(request.POST, ticket=ticket)
+    kept = {name: request.POST.get(name, "") for name in ("status", "question")}
     if not form.is_valid():
-        return _after_change(request, ticket, _form_error(form), "")
+        return _after_change(request, ticket, _form_error(form), "", kept=kept)
     if form.cleaned_data["status"] == ticket.status:
         return _after_change(
             request,
@@ -265,7 +282,7 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.change_status(ticket, **form.cleaned_data, by=request.user)
     except ValidationError as error:
-        return _after_change(request, ticket, error, "")
+        return _after_change(request, ticket, error, "", kept=kept)
     return _after_change(request, ticket, None, "Status changed.")
 
 

@@ -68,7 +68,9 @@ def test_profile_saves_notification_preferences(client_as, requester):
     client = client_as(requester)
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "We received your ticket" in page
+    assert "My ticket waits on my answer" in page
     assert "New ticket in my team" not in page  # staff-only kinds are not offered to end users
+    assert "A ticket I work on was withdrawn" not in page
     client.post(
         reverse("accounts:profile"),
         {

@@ -269,7 +269,9 @@ def test_other_requester_cannot_reply(ticket, other_requester):
 
 def test_requester_reply_puts_pending_ticket_back_in_progress(ticket, agent, requester):
     services.take_ticket(ticket, by=agent)
-    services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+    services.change_status(
+        ticket, status=Status.PENDING, question="Which laptop do you use?", by=agent, version=None
+    )
     services.add_comment(ticket, body="Here is the screenshot.", by=requester)
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
@@ -348,14 +350,19 @@ def test_requester_withdraws_open_ticket(ticket, requester):
 def test_agent_status_transitions(ticket, agent, start, target, allowed):
     Ticket.objects.filter(pk=ticket.pk).update(status=start)
     ticket.refresh_from_db()
+    question = "Which laptop do you use?" if target == Status.PENDING else ""
     if allowed:
-        services.change_status(ticket, status=target, by=agent, version=ticket.version)
+        services.change_status(
+            ticket, status=target, question=question, by=agent, version=ticket.version
+        )
         assert Ticket.objects.get(pk=ticket.pk).status == target
         event = ticket.events.get(kind=TicketEvent.Kind.STATUS_CHANGED)
-        assert (event.before, event.after) == ({"status": start}, {"status": target})
+        assert (event.before, event.after["status"]) == ({"status": start}, target)
     else:
         with pytest.raises(ValidationError):
-            services.change_status(ticket, status=target, by=agent, version=ticket.version)
+            services.change_status(
+                ticket, status=target, question=question, by=agent, version=ticket.version
+            )
         assert Ticket.objects.get(pk=ticket.pk).status == start
 
 

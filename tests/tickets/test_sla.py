@@ -221,7 +221,9 @@ def test_pending_pauses_and_reply_resumes_the_clock(p2_policy, requester, agent,
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))  # Monday
     with time_machine.travel(local(2026, 6, 1, 9, 20), tick=False):
         services.add_comment(ticket, body="Can you send a screenshot?", by=agent)
-        services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+        services.change_status(
+            ticket, status=Status.PENDING, question="Which laptop?", by=agent, version=None
+        )
     ticket.refresh_from_db()
     assert (ticket.sla_running_since, ticket.resolution_due_at, ticket.sla_due_at) == (
         None,
@@ -351,7 +353,13 @@ def test_resolution_breach_escalates_priority(p2_policy, requester, agent, lead,
 def test_paused_tickets_are_not_checked(p2_policy, requester, agent, service):
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
     with time_machine.travel(local(2026, 6, 1, 9, 5), tick=False):
-        services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+        services.change_status(
+            ticket,
+            status=Status.PENDING,
+            question="Which laptop do you use?",
+            by=agent,
+            version=None,
+        )
     assert services.check_sla(now=local(2026, 6, 30, 12, 0)) == 0
 
 
@@ -413,7 +421,13 @@ def test_stored_due_times_equal_a_replay_of_the_history(
         ticket.refresh_from_db()
         with time_machine.travel(moment, tick=False):
             if action == "pending" and ticket.status in (Status.NEW, Status.OPEN):
-                services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+                services.change_status(
+                    ticket,
+                    status=Status.PENDING,
+                    question="Which laptop do you use?",
+                    by=agent,
+                    version=None,
+                )
             elif action == "reply" and ticket.status == Status.PENDING:
                 services.add_comment(ticket, body="here", by=requester)
             elif action == "resolve" and ticket.is_open:

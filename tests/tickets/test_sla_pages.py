@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import portal_url, workspace_url
 from tickets import services
 from tickets.calendars import BusinessCalendar, WorkingHours
 from tickets.models import Level, SLAPolicy
@@ -73,23 +74,27 @@ def test_queue_query_count_does_not_grow_with_sla_rows(
 
 def test_ticket_page_shows_targets_and_timeline(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=30))
-    services.change_status(ticket, status="pending", by=agent, version=None)
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    services.change_status(
+        ticket, status="pending", question="Which laptop do you use?", by=agent, version=None
+    )
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert 'id="sla"' in page and "Paused" in page and "Standard" in page
     assert "SLA clock paused" in page
 
 
 def test_portal_tells_the_requester_what_to_expect(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=1))
-    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "We aim to reply by" in page and "We aim to resolve it by" in page
-    services.change_status(ticket, status="pending", by=agent, version=None)
-    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    services.change_status(
+        ticket, status="pending", question="Which laptop do you use?", by=agent, version=None
+    )
+    page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "paused while we wait for your reply" in page
 
 
 def test_ticket_without_policy_says_so(client_as, agent, ticket):
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert "No SLA policy applies" in page
 
 
@@ -170,13 +175,13 @@ def test_public_holidays_can_be_filled_from_the_holidays_package(db):
 def test_closed_ticket_shows_its_outcome(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=10))
     services.change_status(ticket, status="resolved", by=agent, version=None)
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert "Resolution: <strong>Met</strong>" in page
 
 
 def test_portal_owns_up_to_a_missed_target(client_as, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(hours=2))
-    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "Sorry we are late" in page and "We aim to reply by" not in page
     assert "We aim to resolve it by" in page
 
@@ -189,24 +194,24 @@ def test_portal_ticket_page_reads_the_same_few_rows_in_every_state(
     policy.save()
     ticket = create(requester, service, ago=timedelta(minutes=5))
     client = client_as(requester)
-    client.get(ticket.get_absolute_url())  # the reference data (services, teams, policies) is kept
+    client.get(portal_url(ticket))  # the reference data (services, teams, policies) is kept
     with django_assert_num_queries(4):
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "We aim to reply by" in page
     services.add_comment(ticket, body="On it.", by=agent)
     services.add_comment(ticket, body="Still broken.", by=requester)  # an answer is owed
     services.take_ticket(ticket, by=agent)
     with django_assert_num_queries(4):
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "We aim to answer your last message by" in page and agent.full_name in page
     upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n", content_type="image/png")
     services.add_comment(ticket, body="Here is a photo.", files=[upload], by=requester)
     with django_assert_num_queries(5):  # its files, in one read
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "photo.png" in page
     services.change_status(ticket, status="resolved", by=agent, version=None)
     with django_assert_num_queries(5):
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "Is it?" in page
 
 

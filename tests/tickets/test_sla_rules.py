@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import NotificationKind
+from tests.factories import workspace_url
 from tests.tickets import test_sla
 from tests.tickets.test_sla import create, local
 from tickets import services, sla, sla_reports
@@ -163,6 +164,7 @@ def test_a_target_passed_while_paused_is_due_when_it_was_passed_not_at_the_resum
         services.change_status,
         ticket,
         status=Status.PENDING,
+        question="Which laptop?",
         by=agent,
         version=None,
     )
@@ -196,6 +198,7 @@ def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
         services.change_status,
         ticket,
         status=Status.PENDING,
+        question="Which laptop?",
         by=agent,
         version=None,
     )
@@ -217,7 +220,7 @@ def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
     at(local(2026, 6, 1, 10, 30), services.add_comment, ticket, body="Back", by=requester)
     resumed = ticket.events.filter(kind=TicketEvent.Kind.SLA_RESUMED).get()
     assert datetime.fromisoformat(resumed.after["response due"]) == local(2026, 6, 1, 11, 0)
-    page = client_as(agent).get(ticket.get_workspace_url(), {"tab": "history"}).content.decode()
+    page = client_as(agent).get(workspace_url(ticket), {"tab": "history"}).content.decode()
     assert "due:</span> none" not in page and "paused, 7h 30m left" in page
 
 
@@ -228,6 +231,7 @@ def test_no_sla_event_ever_shows_a_due_time_of_none(p2_policy, requester, agent,
         services.change_status,
         ticket,
         status=Status.PENDING,
+        question="Which laptop?",
         by=agent,
         version=None,
     )
@@ -350,6 +354,7 @@ def test_each_target_is_breached_at_most_once_whoever_sees_it(
                 services.change_status,
                 ticket,
                 status=Status.PENDING,
+                question="Which laptop?",
                 by=agent,
                 version=None,
             )

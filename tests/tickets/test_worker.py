@@ -143,6 +143,10 @@ def test_worker_delivers_each_message_once_after_commit(requester, agent, servic
     assert rows.count() == 2
     assert wait_for(lambda: set(rows.values_list("status", flat=True)) == {"sent"})
     assert sorted(m["To"] for m in worker.messages) == ["ella@example.com", "sam@example.com"]
+    # Both are the first message about the ticket to their person: the thread's start.
+    for message in worker.messages:
+        assert message["Subject"].startswith(f"[{ticket.number}] ")
+        assert message["References"] == f"<ticket-{ticket.pk}@servicedesk.test>"
     # A second nudge for a sent row (a redelivered task) sends nothing.
     redelivered = tasks.deliver_event_messages.delay(rows.first().event_id)
     assert worker.result_of(redelivered.id) == "0"
