@@ -8,17 +8,14 @@ would read "-000123" as a negative number, which "000123" misses). The last word
 search also matches as the start of a word, so "outlo" finds Outlook and "vp" finds VPN,
 as the substring search of the subject it replaces did.
 
-Two GIN indexes over the document, one for every ticket and one for open tickets only
-(migration 0014), serve `document @@ to_tsquery(...)`. The document is spelled here
-exactly as in the indexes, its configuration a literal rather than a parameter, because
-Postgres uses an expression index only for the very same expression.
+The document is stored in the `words` column, which a trigger keeps on every insert and
+every change of subject or description (migration 0016), with two GIN indexes: one for
+every ticket and one for open tickets only. A stored document is read where the planner
+checks rows (a common word in closed history, a prefix, which Postgres rechecks); an
+indexed expression had to be rebuilt for each of them, 15-40 us a row. The column is
+not a field of the model: Django never reads or writes it.
 
-An expression index needs no table rewrite to add, but the document is not stored: where
-the planner filters rows rather than reading the index (a word in nearly every ticket,
-searched in closed history), it rebuilds each row's document, some 15-40 us a row. A
-stored tsvector column would make that cheap; adding one rewrites the table.
-
-SQLite, the development database, has no such index and compares substrings of both fields.
+SQLite, the development database, has no such column and compares substrings of both fields.
 """
 
 from __future__ import annotations
@@ -26,33 +23,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models import BooleanField, Func, Q, Value
 
 MAX_WORDS = 8
-DOCUMENT = (
-    "(setweight(to_tsvector('english'::regconfig, translate({subject}, '-', ' ')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, translate({description}, '-', ' ')), 'B'))"
-)
 
 
 class MatchesWords(Func):
-    """True when a ticket's subject and description hold every word of a search, stemmed."""
+    """True when a ticket's stored words hold every word of a search, stemmed."""
 
     output_field = BooleanField()
     conditional = True
 
     def __init__(self, tsquery: str) -> None:
-        super().__init__(F("subject"), F("description"), Value(tsquery))
+        super().__init__(Value(tsquery))
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         raise NotImplementedError("full-text search needs Postgres")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        (subject, _), (description, _), (tsquery, params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        document = DOCUMENT.format(subject=subject, description=description)
-        return f"{document} @@ to_tsquery('english'::regconfig, {tsquery})", list(params)
+        (tsquery, params) = compiler.compile(self.get_source_expressions()[0])
+        table = compiler.query.get_initial_alias()
+        column = f"{compiler.quote_name_unless_alias(table)}.words"
+        return f"{column} @@ to_tsquery('english'::regconfig, {tsquery})", list(params)
 
 
 def as_tsquery(text: str) -> str:

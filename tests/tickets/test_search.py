@@ -91,5 +91,18 @@ def plan(text: str) -> str:
 
 @postgres_only
 def test_word_search_reads_the_full_text_index(laptop):
-    assert "Bitmap Index Scan on ticket_words" in plan("screen update")
-    assert "Bitmap Index Scan on ticket_words" in plan("INC-000042")
+    assert "Bitmap Index Scan on ticket_words_doc" in plan("screen update")
+    assert "Bitmap Index Scan on ticket_words_doc" in plan("INC-000042")
+    # The stored document is read, never rebuilt from the subject and description.
+    assert "to_tsvector" not in plan("screen update")
+
+
+@postgres_only
+def test_stored_words_follow_every_change_of_subject_or_description(laptop):
+    laptop.subject = "Docking station flickers"
+    laptop.save(update_fields=["subject"])
+    assert laptop.pk in found("docking flicker") and laptop.pk not in found("laptop start")
+    Ticket.objects.filter(pk=laptop.pk).update(description="Blue screen on wake")
+    assert laptop.pk in found("blue wake") and laptop.pk not in found("0x80070005")
+    created = TicketFactory(service=laptop.service, subject="Keyboard missing keys")
+    assert created.pk in found("keyboard")
