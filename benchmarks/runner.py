@@ -123,7 +123,7 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
     submit = _http(base, "GET", "/portal/tickets/new/", cookie=people["end_user"].cookie)
     form_token = (
         re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', submit.body).group(1).decode()
-    )  # type: ignore[attr-defined]
+    )
 
     def page(name: str, path: str, role: str | None, kind: str, **extra: Any) -> dict[str, Any]:
         cookie = people[role].cookie if role else ""

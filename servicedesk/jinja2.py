@@ -115,7 +115,7 @@ def event_value(value: object, key: str = "") -> object:
     labels = EVENT_LABELS.get(key)
     if labels is not None and not isinstance(value, list | dict):
         try:
-            return labels.get(value, value)  # type: ignore[call-overload]
+            return labels.get(value, value)
         except TypeError:
             return value
     if isinstance(value, str) and ISO_MOMENT.match(value):

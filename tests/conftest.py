@@ -55,7 +55,7 @@ def clear_own_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _fast_and_isolated(settings, tmp_path: Path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -71,7 +71,7 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def service_desk(db) -> Team:  # type: ignore[no-untyped-def]
+def service_desk(db) -> Team:
     return TeamFactory(name="Service Desk")
 
 
@@ -90,7 +90,7 @@ def second_agent(service_desk: Team) -> User:
 
 
 @pytest.fixture
-def other_agent(db) -> User:  # type: ignore[no-untyped-def]
+def other_agent(db) -> User:
     """An agent of another team, who must not see the Service Desk's tickets."""
     user = UserFactory(full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT)
     TeamFactory(name="Network").members.add(user)
@@ -106,17 +106,17 @@ def manager(service_desk: Team) -> User:
 
 
 @pytest.fixture
-def admin_user(db) -> User:  # type: ignore[no-untyped-def]
+def admin_user(db) -> User:
     return UserFactory(full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN)
 
 
 @pytest.fixture
-def requester(db) -> User:  # type: ignore[no-untyped-def]
+def requester(db) -> User:
     return UserFactory(full_name="Ella Morgan", email="ella@example.com")
 
 
 @pytest.fixture
-def other_requester(db) -> User:  # type: ignore[no-untyped-def]
+def other_requester(db) -> User:
     return UserFactory(full_name="Oscar Dubois", email="oscar@example.com")
 
 
@@ -135,7 +135,7 @@ def lead(service: Service) -> User:
 
 
 @pytest.fixture
-def ticket(requester: User, service: Service):  # type: ignore[no-untyped-def]
+def ticket(requester: User, service: Service):
     return TicketFactory(
         requester=requester,
         service=service,
@@ -154,7 +154,7 @@ def client_as() -> Callable[[User], Client]:
 
 
 @pytest.fixture
-def smtp_sink(settings):  # type: ignore[no-untyped-def]
+def smtp_sink(settings):
     """Point Django's SMTP backend at a real, local SMTP server and collect what it receives."""
     from tests.smtp import start_sink
 
@@ -167,7 +167,7 @@ def smtp_sink(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _empty_the_test_queue():  # type: ignore[no-untyped-def]
+def _empty_the_test_queue():
     """Nudges published during the run go to this run's own queue; drop them at the end."""
     yield
     clear_own_cache()

@@ -40,7 +40,7 @@ def test_a_turn_of_the_workers_loop_ends_soon_when_no_message_comes(tmp_path):
         assert time.monotonic() - started < 1.0
 
 
-def test_development_settings_use_the_prompt_transport(settings):  # type: ignore[no-untyped-def]
+def test_development_settings_use_the_prompt_transport(settings):
     env = {**os.environ, "DEBUG": "1", "CELERY_BROKER_URL": "", "REDIS_URL": ""}
     script = "from servicedesk import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_BROKER_TRANSPORT)"
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # fmt: skip

@@ -15,7 +15,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def tiny(settings):  # type: ignore[no-untyped-def]
+def tiny(settings):
     seed.seed(seed.Volumes(tickets=1500, end_users=200), log=lambda line: None)
 
 

@@ -196,7 +196,7 @@ def signed_in_cookie(email: str, url: str) -> dict[str, str]:
     return {"name": name, "value": client.cookies[name].value, "url": url}
 
 
-def open_the_menu(tab) -> None:  # type: ignore[no-untyped-def]
+def open_the_menu(tab) -> None:
     """On a phone the main menu is folded away, and axe checks only what is shown."""
     toggler = tab.locator(".navbar-toggler")
     if toggler.is_visible():
@@ -204,7 +204,7 @@ def open_the_menu(tab) -> None:  # type: ignore[no-untyped-def]
         expect(tab.locator("#main-nav")).to_be_visible()
 
 
-def run_axe(tab) -> list[dict]:  # type: ignore[no-untyped-def]
+def run_axe(tab) -> list[dict]:
     """Serious and critical violations on the page; axe itself is loaded by the context."""
     results = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]

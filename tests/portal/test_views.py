@@ -10,7 +10,7 @@ from tickets import services
 from tickets.models import Ticket
 
 
-def submit_data(chosen_service, **overrides):  # type: ignore[no-untyped-def]
+def submit_data(chosen_service, **overrides):
     return {
         "category": "incident", "service": chosen_service.pk, "subject": "VPN drops",
         "description": "Every five minutes since Monday.", "impact": "medium", "urgency": "high",

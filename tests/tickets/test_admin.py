@@ -9,14 +9,14 @@ from tickets.models import Comment, OutboxMessage, Ticket, TicketEvent
 
 
 @pytest.fixture
-def superuser(db):  # type: ignore[no-untyped-def]
+def superuser(db):
     from tests.factories import UserFactory
 
     return UserFactory(email="root@example.com", is_superuser=True)
 
 
 @pytest.fixture
-def event_and_message(ticket, agent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def event_and_message(ticket, agent, django_capture_on_commit_callbacks):
     services.add_comment(ticket, body="Try signing out and in again.", by=agent)
     event = TicketEvent.objects.filter(ticket=ticket).first()
     message = OutboxMessage.objects.filter(ticket=ticket).first()

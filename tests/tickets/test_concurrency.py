@@ -18,12 +18,12 @@ pytestmark = [
 ]
 
 
-def race(*calls):  # type: ignore[no-untyped-def]
+def race(*calls):
     """Run the calls at the same moment in their own threads and connections."""
     barrier = threading.Barrier(len(calls))
     outcomes: list[object] = [None] * len(calls)
 
-    def run(index: int, call) -> None:  # type: ignore[no-untyped-def]
+    def run(index: int, call) -> None:
         try:
             barrier.wait()
             outcomes[index] = call()

@@ -15,7 +15,7 @@ from tickets.models import OutboxMessage, Ticket
 Status = OutboxMessage.Status
 
 
-def create(requester, service) -> Ticket:  # type: ignore[no-untyped-def]
+def create(requester, service) -> Ticket:
     return services.create_ticket(
         requester=requester,
         by=requester,

@@ -12,7 +12,7 @@ from tickets.models import BusinessCalendar, Service, SLAPolicy, Ticket
 
 
 @pytest.fixture
-def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
+def policy(db) -> SLAPolicy:
     calendar = BusinessCalendar.objects.create(name="Always", is_24x7=True)
     return SLAPolicy.objects.create(name="Standard", calendar=calendar, first_response_minutes=60,
                                     resolution_minutes=480, is_default=True)  # fmt: skip
@@ -79,7 +79,7 @@ def test_reloads_when_an_unknown_id_appears_after_a_second(time_machine, service
     assert added.service_id in reference.current().by_field["service"]
 
 
-def admin_post_data(page) -> dict:  # type: ignore[no-untyped-def]
+def admin_post_data(page) -> dict:
     """What the admin's change form would post back unchanged, including its inlines."""
     data = {}
     forms = [page.context["adminform"].form]
@@ -194,10 +194,10 @@ def test_the_queue_page_reads_the_shared_version_once(client_as, agent, ticket):
     calls, depth = [], [0]
     names = ["get", "get_many", "set", "set_many", "add", "delete", "incr", "has_key", "touch"]
 
-    def counted(name):  # type: ignore[no-untyped-def]
+    def counted(name):
         original = getattr(backend, name)
 
-        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):
             if not depth[0]:  # the local cache's get_many calls get: one trip, not three
                 calls.append(name)
             depth[0] += 1

@@ -11,13 +11,13 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-def found(text: str, tickets=None) -> set[int]:  # type: ignore[no-untyped-def]
+def found(text: str, tickets=None) -> set[int]:
     tickets = Ticket.objects.all() if tickets is None else tickets
     return set(tickets.search(text).values_list("pk", flat=True))
 
 
 @pytest.fixture
-def laptop(service):  # type: ignore[no-untyped-def]
+def laptop(service):
     return TicketFactory(
         service=service,
         subject="Laptop will not start",

@@ -354,7 +354,7 @@ def test_a_tickets_comments_files_and_events_follow_its_visibility(
     elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
     services.add_comment(elsewhere, body="elsewhere", by=admin_user)
 
-    def seen(user):  # type: ignore[no-untyped-def]
+    def seen(user):
         return (
             set(Comment.objects.visible_to(user).values_list("ticket_id", flat=True)),
             set(Attachment.objects.visible_to(user).values_list("ticket_id", flat=True)),

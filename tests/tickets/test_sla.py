@@ -43,18 +43,18 @@ def make_office(name: str = "London office") -> BusinessCalendar:
 
 
 @pytest.fixture
-def office(db):  # type: ignore[no-untyped-def]
+def office(db):
     return make_office()
 
 
 @pytest.fixture
-def default_policy(office):  # type: ignore[no-untyped-def]
+def default_policy(office):
     return SLAPolicy.objects.create(name="Standard", calendar=office, first_response_minutes=240,
                                     resolution_minutes=2400, is_default=True)  # fmt: skip
 
 
 @pytest.fixture
-def p2_policy(office):  # type: ignore[no-untyped-def]
+def p2_policy(office):
     return SLAPolicy.objects.create(name="P2", priority=Priority.P2, calendar=office,
                                     first_response_minutes=60, resolution_minutes=480)  # fmt: skip
 
@@ -166,7 +166,7 @@ def test_inactive_policies_are_ignored(office, default_policy, p2_policy, reques
 # --- The clock through the ticket's life ----------------------------------------------
 
 
-def create(requester, service, *, at: datetime, impact=Level.HIGH, urgency=Level.MEDIUM) -> Ticket:  # type: ignore[no-untyped-def]
+def create(requester, service, *, at: datetime, impact=Level.HIGH, urgency=Level.MEDIUM) -> Ticket:
     with time_machine.travel(at, tick=False):
         return services.create_ticket(requester=requester, by=requester, service=service, subject="VPN",
                                       description="d", impact=impact, urgency=urgency)  # fmt: skip

@@ -18,7 +18,7 @@ Status = Ticket.Status
 office, default_policy, p2_policy = test_sla.office, test_sla.default_policy, test_sla.p2_policy
 
 
-def at(moment: datetime, action, *args, **kwargs):  # type: ignore[no-untyped-def]
+def at(moment: datetime, action, *args, **kwargs):
     with time_machine.travel(moment, tick=False):
         return action(*args, **kwargs)
 

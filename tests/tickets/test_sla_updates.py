@@ -19,14 +19,14 @@ Status = Ticket.Status
 
 
 @pytest.fixture
-def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
+def policy(db) -> SLAPolicy:
     return SLAPolicy.objects.create(
         name="P2 with updates", priority=Priority.P2, calendar=make_office(), is_default=True,
         first_response_minutes=60, resolution_minutes=960, next_update_minutes=120,
     )  # fmt: skip
 
 
-def answered(requester, agent, service) -> Ticket:  # type: ignore[no-untyped-def]
+def answered(requester, agent, service) -> Ticket:
     """A Monday-morning ticket with its first response given at 9:30."""
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
     with time_machine.travel(local(2026, 6, 1, 9, 30), tick=False):
@@ -35,7 +35,7 @@ def answered(requester, agent, service) -> Ticket:  # type: ignore[no-untyped-de
     return ticket
 
 
-def write(ticket: Ticket, person, body: str, at) -> Ticket:  # type: ignore[no-untyped-def]
+def write(ticket: Ticket, person, body: str, at) -> Ticket:
     with time_machine.travel(at, tick=False):
         services.add_comment(ticket, body=body, by=person)
     ticket.refresh_from_db()

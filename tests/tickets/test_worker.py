@@ -30,7 +30,7 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def worker(smtp_sink):  # type: ignore[no-untyped-def]
+def worker(smtp_sink):
     """A real `celery worker` process on this test run's own Redis queue."""
     tasks.deliver_event_messages.app.control.purge()
     env = {
@@ -57,7 +57,7 @@ def worker(smtp_sink):  # type: ignore[no-untyped-def]
     process.wait(timeout=20)
 
 
-def wait_for(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

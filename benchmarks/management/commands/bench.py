@@ -89,7 +89,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Wrote {path} and docs/benchmarks.md")
 
-    def _create_database(self, db: dict) -> None:  # type: ignore[type-arg]
+    def _create_database(self, db: dict) -> None:
         params = {
             "host": db["HOST"] or "127.0.0.1",
             "port": db["PORT"] or 5432,
