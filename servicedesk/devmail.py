@@ -71,7 +71,7 @@ def mail_list(request: AuthedHtmxRequest) -> HttpResponse:
                     "date": msg["Date"],
                 }
             )
-    return render(request, "devmail/list.html", {"items": items})
+    return render(request, "devmail/list.html", {"nav": "dev-mail", "items": items})
 
 
 def _load(request: AuthedHtmxRequest, name: str, index: int) -> EmailMessage:
@@ -93,6 +93,7 @@ def mail_detail(request: AuthedHtmxRequest, name: str, index: int) -> HttpRespon
     text = msg.get_body(preferencelist=("plain",))
     headers = {key: msg[key] for key in ("Subject", "From", "To", "Date", "Message-ID")}
     context = {
+        "nav": "dev-mail",
         "headers": headers,
         "name": name,
         "index": index,
