@@ -119,7 +119,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The teams this person belongs to or leads, read once per request."""
         return list(Team.objects.of(self).order_by().values_list("pk", flat=True))
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         if self.is_active and self.is_admin:
             return True
         return super().has_perm(perm, obj)
