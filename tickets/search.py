@@ -24,7 +24,7 @@ SQLite, the development database, has no such index and compares substrings of b
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import BooleanField, F, Func, Q, Value
 
@@ -44,7 +44,7 @@ class MatchesWords(Func):
     def __init__(self, tsquery: str) -> None:
         super().__init__(F("subject"), F("description"), Value(tsquery))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise NotImplementedError("full-text search needs Postgres")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:

@@ -120,5 +120,7 @@ def store_attachments(
 
 
 def notify_team(ticket: Ticket, event: TicketEvent, *, exclude: User | None) -> None:
-    members = ticket.team.members.filter(is_active=True).exclude(pk=exclude.pk if exclude else None)
+    members = ticket.team.members.filter(is_active=True)
+    if exclude:
+        members = members.exclude(pk=exclude.pk)
     notify(members, kind=NotificationKind.TICKET_IN_QUEUE, event=event)
