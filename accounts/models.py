@@ -33,6 +33,7 @@ class UserQuerySet(models.QuerySet["User"]):
         return self.filter(role__in=User.STAFF_ROLES, is_active=True)
 
 
+# django-stubs can't take a from_queryset() of BaseUserManager as a base class.
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 

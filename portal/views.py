@@ -16,7 +16,7 @@ from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render
 from tickets import reference, services
 from tickets.forms import add_service_error
-from tickets.models import Attachment, Comment, Service, Ticket
+from tickets.models import Attachment, Comment, Service, Ticket, TicketQuerySet
 
 from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
 
@@ -30,12 +30,12 @@ DETAIL_FIELDS = (
 )  # fmt: skip
 
 
-def my_tickets(user: User):  # type: ignore[no-untyped-def]
+def my_tickets(user: User) -> TicketQuerySet:
     """The portal shows people the tickets they asked for, whatever their role."""
     return Ticket.objects.visible_to(user).filter(requester=user)
 
 
-def my_ticket_list(user: User):  # type: ignore[no-untyped-def]
+def my_ticket_list(user: User) -> TicketQuerySet:
     return my_tickets(user).select_related("service").only(*LIST_FIELDS)
 
 
