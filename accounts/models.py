@@ -174,8 +174,10 @@ class NotificationKind(models.TextChoices):
     TICKET_IN_QUEUE = "ticket_in_queue", "New ticket in my team's queue"
     TICKET_ASSIGNED = "ticket_assigned", "A ticket was assigned to me"
     PUBLIC_REPLY = "public_reply", "A new reply on a ticket"
+    TICKET_WAITING = "ticket_waiting", "My ticket waits on my answer"
     TICKET_RESOLVED = "ticket_resolved", "My ticket was resolved"
     TICKET_REOPENED = "ticket_reopened", "A ticket I work on was reopened"
+    TICKET_WITHDRAWN = "ticket_withdrawn", "A ticket I work on was withdrawn"
     SLA_WARNING = "sla_warning", "A ticket I work on nears its SLA target"
     SLA_BREACHED = "sla_breached", "A ticket in a team I lead breached its SLA"
 

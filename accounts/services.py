@@ -45,6 +45,7 @@ def kinds_for(user: User) -> list[tuple[str, str]]:
     requester_kinds = {
         NotificationKind.TICKET_RECEIVED,
         NotificationKind.PUBLIC_REPLY,
+        NotificationKind.TICKET_WAITING,
         NotificationKind.TICKET_RESOLVED,
     }
     return [

@@ -65,9 +65,14 @@ class Samples:
 
 
 def measure(
-    base: str, page: dict[str, Any], samples: Samples, *, concurrency: int, seconds: float,
+    base: str,
+    page: dict[str, Any],
+    samples: Samples,
+    *,
+    concurrency: int,
+    seconds: float,
     warm: bool,
-) -> None:  # fmt: skip
+) -> None:
     """Keep `concurrency` requests in flight for `seconds`, adding what came back to `samples`."""
     lock = threading.Lock()
     expected = page.get("expect", 200)
@@ -131,9 +136,13 @@ def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
     for round_number in range(rounds):
         for page, page_samples in zip(pages, samples, strict=True):
             measure(
-                plan["base"], page, page_samples, concurrency=plan["concurrency"],
-                seconds=plan["seconds"] / rounds, warm=round_number == 0,
-            )  # fmt: skip
+                plan["base"],
+                page,
+                page_samples,
+                concurrency=plan["concurrency"],
+                seconds=plan["seconds"] / rounds,
+                warm=round_number == 0,
+            )
     return [summary(page, page_samples) for page, page_samples in zip(pages, samples, strict=True)]
 
 

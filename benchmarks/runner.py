@@ -100,8 +100,13 @@ def log_in(base: str, email: str) -> Session:
     jar = _cookies(page, {})
     token = _form_token(page.body)
     cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-    response = _http(base, "POST", "/accounts/login/", cookie=cookie,
-                     form={"username": email, "password": PASSWORD, "csrfmiddlewaretoken": token})  # fmt: skip
+    response = _http(
+        base,
+        "POST",
+        "/accounts/login/",
+        cookie=cookie,
+        form={"username": email, "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
     if response.status != 302:
         raise RuntimeError(f"Could not log in as {email}: HTTP {response.status}")
     jar = _cookies(response, jar)
@@ -168,7 +173,7 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
                 "urgency": "medium",
                 "submission_token": "",
             },
-        ),  # fmt: skip
+        ),
         page("queue: unassigned", "/workspace/?queue=unassigned", "agent", "queue"),
         page("queue: mine", "/workspace/?queue=mine", "agent", "queue"),
         page("queue: my teams", "/workspace/?queue=team", "agent", "queue"),
@@ -193,17 +198,24 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
     for item in pages:
         item["csrf"] = people["end_user"].csrf if item.get("method") == "POST" else ""
     return {
-        "base": base, "concurrency": concurrency, "seconds": seconds, "rounds": ROUNDS,
+        "base": base,
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "rounds": ROUNDS,
         "pages": pages,
-    }  # fmt: skip
+    }
 
 
 def drive(plan: dict[str, Any]) -> list[dict[str, Any]]:
     """Run the load from a separate process and return its measurements."""
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.driver"], input=json.dumps(plan), cwd=ROOT,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "benchmarks.driver"],
+        input=json.dumps(plan),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = json.loads(result.stdout)
     kinds = {page["name"]: page["kind"] for page in plan["pages"]}
     floor = next((r["p50_ms"] for r in rows if r["page"] == "floor"), 0) or 1e-9
@@ -265,16 +277,23 @@ def gunicorn(database_url: str, *, port: int, workers: int) -> Iterator[str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "servicedesk.settings",
-        "DEBUG": "0", "SECRET_KEY": "benchmark-run-only-" + "x" * 40, "BENCH_ENABLED": "1",
-        "DATABASE_URL": database_url, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0", "SECURE_HSTS_SECONDS": "0",
-        "VAR_DIR": str(var), "LOG_LEVEL": "WARNING", "CELERY_QUEUE": "servicedesk-bench",
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark-run-only-" + "x" * 40,
+        "BENCH_ENABLED": "1",
+        "DATABASE_URL": database_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "VAR_DIR": str(var),
+        "LOG_LEVEL": "WARNING",
+        "CELERY_QUEUE": "servicedesk-bench",
         # Redis when the machine has it, else the embedded broker (nobody consumes either:
         # the run times the request, which only nudges a worker after commit).
         "CELERY_BROKER_URL": os.environ.get("REDIS_URL") or "filesystem://",
         "DB_CONN_MAX_AGE": "600",
         "CACHE_KEY_PREFIX": "servicedesk-bench",  # with Redis, apart from anyone else's keys
-    }  # fmt: skip
+    }
     shutil.rmtree(var / "broker", ignore_errors=True)
     for folder in ("queue", "processed"):
         (var / "broker" / folder).mkdir(parents=True, exist_ok=True)
@@ -285,10 +304,21 @@ def gunicorn(database_url: str, *, port: int, workers: int) -> Iterator[str]:
         check=True,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "servicedesk.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "servicedesk.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -318,9 +348,12 @@ def machine() -> dict[str, Any]:
         total = re.search(r"MemTotal:\s+(\d+)", meminfo.read_text())
         memory_kb = int(total.group(1)) if total else 0
     return {
-        "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1),
-        "postgres": postgres.split()[0], "python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-    }  # fmt: skip
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "postgres": postgres.split()[0],
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+    }
 
 
 def volumes() -> dict[str, int]:
@@ -371,10 +404,16 @@ def save(
     out = ROOT / "docs" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
     result = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "tickets": tickets, "machine": machine(),
-        "volumes": volumes(), "seed_seconds": seed_seconds, "seconds_per_page": seconds,
-        "concurrency": concurrency, "rows": rows, "sla_cycle": sla_cycle,
-    }  # fmt: skip
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "tickets": tickets,
+        "machine": machine(),
+        "volumes": volumes(),
+        "seed_seconds": seed_seconds,
+        "seconds_per_page": seconds,
+        "concurrency": concurrency,
+        "rows": rows,
+        "sla_cycle": sla_cycle,
+    }
     path = out / f"results-{tickets}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     write_markdown(out)
@@ -411,26 +450,37 @@ def write_markdown(folder: Path) -> None:
     for r in results:
         m, v = r["machine"], r["volumes"]
         parts += [
-            "", f"## {r['tickets']:,} tickets", "",
+            "",
+            f"## {r['tickets']:,} tickets",
+            "",
             f"{r['date']}; {m['cores']} cores, {m['memory_gb']} GB, Postgres {m['postgres']}, Python {m['python']}. "
             f"Data: {v['tickets']:,} tickets ({v['open tickets']:,} open), {v['comments']:,} comments, "
             f"{v['events']:,} events, {v['people']:,} people. Concurrency {r['concurrency']}, "
             f"{r['seconds_per_page']:g} s per page."
             + (f" Seeding took {r['seed_seconds']:.0f} s." if r.get("seed_seconds") else ""),
-            "", table(r["rows"]),
-        ]  # fmt: skip
+            "",
+            table(r["rows"]),
+        ]
         if r.get("sla_cycle"):
             c = r["sla_cycle"]
-            parts += ["", f"SLA beat cycle (in-process, nothing due, {c['runs']} runs): p50 {c['p50_ms']:.1f} ms, "
-                          f"slowest {c['max_ms']:.1f} ms (target: under 50 ms)."]  # fmt: skip
+            parts += [
+                "",
+                f"SLA beat cycle (in-process, nothing due, {c['runs']} runs): p50 {c['p50_ms']:.1f} ms, "
+                f"slowest {c['max_ms']:.1f} ms (target: under 50 ms).",
+            ]
     if len(results) >= 2:
         small, large = results[0], results[-1]
         before = {row["page"]: row for row in small["rows"]}
-        parts += ["", f"## Growth from {small['tickets']:,} to {large['tickets']:,} tickets", "",
-                  "The two sizes run at different times, when the machine may not be as fast: growth "
-                  "compares each page's ratio to its run's floor; the raw p50 growth is beside it.", "",
-                  "| page | p50 small ms | p50 large ms | raw growth | ratio small | ratio large | growth |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        parts += [
+            "",
+            f"## Growth from {small['tickets']:,} to {large['tickets']:,} tickets",
+            "",
+            "The two sizes run at different times, when the machine may not be as fast: growth "
+            "compares each page's ratio to its run's floor; the raw p50 growth is beside it.",
+            "",
+            "| page | p50 small ms | p50 large ms | raw growth | ratio small | ratio large | growth |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for row in large["rows"]:
             earlier = before.get(row["page"])
             if earlier and earlier["p50_ms"] and earlier.get("ratio"):

@@ -27,23 +27,49 @@ SERVICES = 40
 DEPARTMENTS = 30
 
 SUBJECTS = [
-    "VPN disconnects every few minutes", "Outlook keeps asking for my password",
-    "Laptop very slow since the update", "Printer on floor 2 jams on every job",
-    "Second monitor not detected", "Locked out after password change",
-    "Access to the Legal shared drive", "Invoice approval stuck in workflow",
-    "Pipeline report is empty in the CRM", "No Wi-Fi in meeting room Atlas",
-    "MFA app on my new phone", "Request a new laptop for a new starter",
-    "Shared drive is full", "Restore a deleted folder", "Conference room phone has no dial tone",
-    "Can't connect to VPN from the hotel", "ERP report shows wrong totals",
-    "Add me to the Sales reporting group", "Admin rights to install software",
-    "Scanner doesn't send to email", "Emails to a customer bounce",
-    "Laptop battery drains in an hour", "Network port dead at desk 4.12",
-    "Guest Wi-Fi for a visitor event", "Voicemail PIN reset", "Teams calls drop after ten minutes",
-    "Payroll export fails with a timeout", "New mobile phone for the field team",
-    "Docking station does not charge the laptop", "Cannot open encrypted attachments",
-]  # fmt: skip
-DEPARTMENT_NAMES = ["Finance", "People", "Sales", "Marketing", "Engineering", "Operations",
-                    "Legal", "Procurement", "Customer Care", "Facilities"]  # fmt: skip
+    "VPN disconnects every few minutes",
+    "Outlook keeps asking for my password",
+    "Laptop very slow since the update",
+    "Printer on floor 2 jams on every job",
+    "Second monitor not detected",
+    "Locked out after password change",
+    "Access to the Legal shared drive",
+    "Invoice approval stuck in workflow",
+    "Pipeline report is empty in the CRM",
+    "No Wi-Fi in meeting room Atlas",
+    "MFA app on my new phone",
+    "Request a new laptop for a new starter",
+    "Shared drive is full",
+    "Restore a deleted folder",
+    "Conference room phone has no dial tone",
+    "Can't connect to VPN from the hotel",
+    "ERP report shows wrong totals",
+    "Add me to the Sales reporting group",
+    "Admin rights to install software",
+    "Scanner doesn't send to email",
+    "Emails to a customer bounce",
+    "Laptop battery drains in an hour",
+    "Network port dead at desk 4.12",
+    "Guest Wi-Fi for a visitor event",
+    "Voicemail PIN reset",
+    "Teams calls drop after ten minutes",
+    "Payroll export fails with a timeout",
+    "New mobile phone for the field team",
+    "Docking station does not charge the laptop",
+    "Cannot open encrypted attachments",
+]
+DEPARTMENT_NAMES = [
+    "Finance",
+    "People",
+    "Sales",
+    "Marketing",
+    "Engineering",
+    "Operations",
+    "Legal",
+    "Procurement",
+    "Customer Care",
+    "Facilities",
+]
 REGIONS = ["EMEA", "Americas", "APAC"]
 
 
@@ -123,8 +149,11 @@ def _people(cursor: CursorWrapper, volumes: Volumes) -> None:
     names = [f"{name} {region}" for name in DEPARTMENT_NAMES for region in REGIONS][:DEPARTMENTS]
     cursor.execute(f"INSERT INTO {dept} (name) SELECT unnest(%s::text[])", [names])
     columns = "password, is_superuser, email, full_name, role, department_id, job_title, phone, is_active, date_joined"
-    people = [("user", volumes.end_users, "end_user"), ("agent", TEAMS * AGENTS_PER_TEAM, "agent"),
-              ("manager", TEAMS, "manager")]  # fmt: skip
+    people = [
+        ("user", volumes.end_users, "end_user"),
+        ("agent", TEAMS * AGENTS_PER_TEAM, "agent"),
+        ("manager", TEAMS, "manager"),
+    ]
     for prefix, count, role in people:
         cursor.execute(
             f"""INSERT INTO {user} ({columns})
@@ -309,9 +338,15 @@ def ensure_sla() -> bool:
     always = BusinessCalendar.objects.create(name="Bench 24x7", is_24x7=True)
     policies = [("P1", 1, 30, 240, 60), ("P2", 2, 60, 480, 120), ("Standard", None, 240, 1620, 480)]
     for name, priority, response, resolution, update in policies:
-        SLAPolicy.objects.create(name=name, priority=priority, calendar=always, first_response_minutes=response,
-                                 resolution_minutes=resolution, next_update_minutes=update,
-                                 is_default=priority is None)  # fmt: skip
+        SLAPolicy.objects.create(
+            name=name,
+            priority=priority,
+            calendar=always,
+            first_response_minutes=response,
+            resolution_minutes=resolution,
+            next_update_minutes=update,
+            is_default=priority is None,
+        )
     ticket = Ticket._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

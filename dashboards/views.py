@@ -21,7 +21,8 @@ def overview(request: AuthedHtmxRequest) -> HttpResponse:
     visible = Ticket.objects.visible_to(request.user)
     week_ago = timezone.now() - timedelta(days=7)
     by_team = (
-        visible.open().values("team__name")
+        visible.open()
+        .values("team__name")
         .annotate(
             total=Count("pk"),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
@@ -29,7 +30,7 @@ def overview(request: AuthedHtmxRequest) -> HttpResponse:
             **{f"p{p}": Count("pk", filter=Q(priority=p)) for p in Priority.values},
         )
         .order_by("team__name")
-    )  # fmt: skip
+    )
     # Two indexed range counts, not one pass over every ticket the manager can see.
     flow = {
         "created": visible.filter(created_at__gte=week_ago).count(),

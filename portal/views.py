@@ -24,10 +24,24 @@ from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
 LIST_FIELDS = ("subject", "category", "status", "created_at", "updated_at", "service__name")
 # What the ticket page shows of its ticket (the tests count its queries: nothing else is read).
 DETAIL_FIELDS = (
-    "subject", "description", "category", "status", "requester", "service", "team", "assignee",
-    "sla_policy", "created_at", "updated_at", "resolved_at", "first_responded_at",
-    "response_due_at", "update_due_at", "resolution_due_at", "attachment_count",
-)  # fmt: skip
+    "subject",
+    "description",
+    "category",
+    "status",
+    "requester",
+    "service",
+    "team",
+    "assignee",
+    "sla_policy",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "first_responded_at",
+    "response_due_at",
+    "update_due_at",
+    "resolution_due_at",
+    "attachment_count",
+)
 
 
 def my_tickets(user: User) -> TicketQuerySet:
@@ -100,17 +114,30 @@ def ticket_create(request: AuthedHtmxRequest) -> HttpResponse:
     catalogue = (
         Service.objects.visible_to(request.user).active().only("name", "owner_team", "is_active")
     )
-    form = TicketForm(request.POST or None, request.FILES or None, services=catalogue,
-                      initial={"submission_token": uuid.uuid4(), "category": request.GET.get("category", "incident")})  # fmt: skip
+    form = TicketForm(
+        request.POST or None,
+        request.FILES or None,
+        services=catalogue,
+        initial={
+            "submission_token": uuid.uuid4(),
+            "category": request.GET.get("category", "incident"),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             ticket = services.create_ticket(
-                requester=request.user, by=request.user, service=data["service"],
-                subject=data["subject"], description=data["description"],
-                category=data["category"], impact=data["impact"], urgency=data["urgency"],
-                files=data["files"], submission_token=data["submission_token"],
-            )  # fmt: skip
+                requester=request.user,
+                by=request.user,
+                service=data["service"],
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+                files=data["files"],
+                submission_token=data["submission_token"],
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:

@@ -110,8 +110,6 @@ TEMPLATES = [
     {
         "NAME": "django",
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        # Until the emails move to Jinja2: they alone are still Django templates.
-        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -5,6 +5,7 @@ team, Dana an agent in another team; Maria manages the Service Desk; Ada is an a
 """
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection, transaction
 from django.test import Client
 
 from accounts.models import Team, User
@@ -24,9 +26,72 @@ from tickets.models import Service
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+# The parts some tests need beyond Python. On a bare machine a test whose part is missing
+# is skipped; CI says every part must be there (REQUIRE_E2E=1), and a run on Postgres
+# (DATABASE_URL) must run the Postgres tests, so there a missing part fails the test.
+PARTS: dict[str, Callable[[], bool]] = {
+    "postgres": lambda: connection.vendor == "postgresql",
+    "redis": lambda: bool(os.environ.get("REDIS_URL")),
+    "chromium": lambda: Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")).exists(),
+}
+
+
+def required(part: str) -> bool:
+    return bool(os.environ.get("REQUIRE_E2E")) or (
+        part == "postgres" and bool(os.environ.get("DATABASE_URL"))
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers("needs"):
+        for part in marker.args:
+            if PARTS[part]():
+                continue
+            if required(part):
+                pytest.fail(f"{part} is required here but missing", pytrace=False)
+            pytest.skip(f"needs {part} (CI provides it)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every Hypothesis example that uses the database starts from its fixtures' state.
+
+    Function-scoped fixtures and the test's transaction are shared by all the examples of
+    one test, so each example runs in a savepoint that is rolled back when it ends, with
+    the caches emptied as `_fast_and_isolated` empties them for a test.
+    """
+    for item in items:
+        test = getattr(item, "obj", None)
+        uses_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+            item.fixturenames
+        )
+        if not getattr(test, "is_hypothesis_test", False) or not uses_database:
+            continue
+        if not getattr(test.hypothesis.inner_test, "rolls_back", False):
+            test.hypothesis.inner_test = rolled_back_per_example(test.hypothesis.inner_test)
+
+
+def rolled_back_per_example(example: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(example)
+    def run(*args, **kwargs) -> None:
+        clear_own_cache()
+        reference.forget()
+        with transaction.atomic():
+            example(*args, **kwargs)
+            transaction.set_rollback(True)
+
+    run.rolls_back = True  # type: ignore[attr-defined]
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 import factory
+from django.urls import reverse
 from factory.django import DjangoModelFactory
 
 from accounts.models import Department, Team, User
@@ -67,3 +68,13 @@ class CommentFactory(DjangoModelFactory[Comment]):
     ticket = factory.SubFactory(TicketFactory)
     author = factory.LazyAttribute(lambda c: c.ticket.requester)
     body = "Any news?"
+
+
+def portal_url(ticket: Ticket) -> str:
+    """The requester's page of a ticket (the domain model names no audience's pages)."""
+    return reverse("portal:ticket-detail", args=[ticket.pk])
+
+
+def workspace_url(ticket: Ticket) -> str:
+    """The agent's page of a ticket."""
+    return reverse("workspace:ticket-detail", args=[ticket.pk])

@@ -12,9 +12,11 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("DEV_MAIL_PAGE", "1")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL") or "memory://")
-os.environ.setdefault("CELERY_QUEUE", f"servicedesk-tests-{os.getpid()}")
+# A queue of this process's own, set rather than defaulted: xdist's workers inherit the
+# environment of the process that started them.
+os.environ["CELERY_QUEUE"] = f"servicedesk-tests-{os.getpid()}"
 # Each test process (an xdist worker, another engineer's run) keeps to its own cache keys.
-os.environ.setdefault("CACHE_KEY_PREFIX", f"servicedesk-tests-{os.getpid()}")
+os.environ["CACHE_KEY_PREFIX"] = f"servicedesk-tests-{os.getpid()}"
 
 from servicedesk.settings import *  # noqa: E402, F403
 

@@ -43,7 +43,14 @@ def test_a_turn_of_the_workers_loop_ends_soon_when_no_message_comes(tmp_path):
 def test_development_settings_use_the_prompt_transport(settings):
     env = {**os.environ, "DEBUG": "1", "CELERY_BROKER_URL": "", "REDIS_URL": ""}
     script = "from servicedesk import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_BROKER_TRANSPORT)"
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.split() == ["filesystem://", "servicedesk.broker:FilesystemTransport"]
 
 
@@ -57,9 +64,22 @@ def test_a_worker_on_the_embedded_broker_stops_within_seconds_of_sigterm(tmp_pat
     }
     folders(tmp_path)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "servicedesk", "worker", "--pool=solo", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "servicedesk",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for line in worker.stdout:  # type: ignore[union-attr]
             if " ready." in line:

@@ -5,9 +5,8 @@ from django.db import connection, transaction
 
 from servicedesk.database import custom_plans
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements are a Postgres setting"
-)
+# Prepared statements are a Postgres setting.
+postgres_only = pytest.mark.needs("postgres")
 
 
 def plan_cache_mode() -> str:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicedesk.jinja2 import date
+from tests.factories import portal_url, workspace_url
 from tickets import services
 
 moments = st.datetimes(
@@ -38,8 +39,8 @@ def test_queue_rows_escape_what_people_typed(client_as, agent, ticket):
 def test_thread_escapes_what_people_typed(client_as, agent, requester, ticket):
     services.add_comment(ticket, body="<img src=x onerror=alert(1)> still broken", by=requester)
     for person, url in (
-        (agent, ticket.get_workspace_url()),
-        (requester, ticket.get_absolute_url()),
+        (agent, workspace_url(ticket)),
+        (requester, portal_url(ticket)),
     ):
         page = client_as(person).get(url).content.decode()
         assert "<img src=x" not in page
@@ -89,7 +90,7 @@ def test_history_shows_who_did_what(client_as, agent, requester, service):
         requester=requester, by=requester, service=service, subject="s", description="d"
     )
     services.take_ticket(ticket, by=agent)
-    page = client_as(agent).get(ticket.get_workspace_url() + "?tab=history").content.decode()
+    page = client_as(agent).get(workspace_url(ticket) + "?tab=history").content.decode()
     assert f"<strong>{requester}</strong> · Created" in page
     assert f"<strong>{agent}</strong> · Taken" in page
 
@@ -103,7 +104,7 @@ def test_history_shows_moments_in_local_time_and_no_internal_ids(client_as, agen
         before={"resolution_due": "2026-07-01T09:00:00+00:00"},
         after={"policy": "Gold", "policy_id": 3, "resolution_due": "2026-11-25T10:30:00+00:00"},
     )
-    page = client_as(agent).get(ticket.get_workspace_url() + "?tab=history").content.decode()
+    page = client_as(agent).get(workspace_url(ticket) + "?tab=history").content.decode()
     assert "policy:</span> Gold" in page
     assert "policy id" not in page and "policy_id" not in page
     # British summer time in July, Greenwich time in November.

@@ -25,7 +25,9 @@ def settings_with(**environ: str) -> dict:
         "BENCH_ENABLED": "",
         **environ,
     }
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -45,7 +47,13 @@ def test_a_benchmark_run_installs_and_routes_it():
     bench = settings_with(BENCH_ENABLED="1")
     assert "benchmarks" in bench["apps"] and bench["urls"] == "benchmarks.urls"
     env = {**os.environ, "DEBUG": "1", "BENCH_ENABLED": ""}
-    help_text = subprocess.run([sys.executable, "manage.py", "bench", "--help"], cwd=ROOT, env=env, capture_output=True, text=True)  # fmt: skip
+    help_text = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert help_text.returncode == 0 and "--tickets" in help_text.stdout, help_text.stderr
 
 
@@ -66,5 +74,11 @@ def test_the_cache_refuses_the_brokers_database():
         "REDIS_CACHE_DB": "4",
         "CELERY_BROKER_URL": "",
     }
-    out = subprocess.run([sys.executable, "-c", "import servicedesk.settings"], cwd=ROOT, env=env, capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", "import servicedesk.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode != 0 and "must not use the broker's Redis database" in out.stderr

@@ -28,9 +28,10 @@ class WorkingHoursFormSet(forms.BaseInlineFormSet):
         rows = [
             (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
             for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
             and {"weekday", "start", "end"} <= set(f.cleaned_data)
-        ]  # fmt: skip
+        ]
         problems = find_overlaps(rows)
         if problems:
             raise ValidationError(problems)
@@ -68,10 +69,19 @@ class SLAPolicyForm(forms.ModelForm):
     class Meta:
         model = SLAPolicy
         fields = [
-            "name", "priority", "service", "department", "calendar", "first_response_minutes",
-            "resolution_minutes", "next_update_minutes", "warn_at_percent", "escalate_on_breach",
-            "is_default", "is_active",
-        ]  # fmt: skip
+            "name",
+            "priority",
+            "service",
+            "department",
+            "calendar",
+            "first_response_minutes",
+            "resolution_minutes",
+            "next_update_minutes",
+            "warn_at_percent",
+            "escalate_on_breach",
+            "is_default",
+            "is_active",
+        ]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -80,9 +90,10 @@ class SLAPolicyForm(forms.ModelForm):
             if data.get(field) is not None and data[field] <= 0:
                 self.add_error(field, "A target must be more than zero minutes.")
         if (
-            data.get("first_response_minutes") and data.get("resolution_minutes")
+            data.get("first_response_minutes")
+            and data.get("resolution_minutes")
             and data["first_response_minutes"] > data["resolution_minutes"]
-        ):  # fmt: skip
+        ):
             self.add_error(
                 "first_response_minutes", "The first response can't be due after the resolution."
             )

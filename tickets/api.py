@@ -28,10 +28,26 @@ class TicketOutput(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "number", "subject", "description", "status", "priority", "category",
-            "impact", "urgency", "service", "team", "assignee", "requester",
-            "created_at", "updated_at", "first_responded_at", "resolved_at", "closed_at", "version",
-        ]  # fmt: skip
+            "id",
+            "number",
+            "subject",
+            "description",
+            "status",
+            "priority",
+            "category",
+            "impact",
+            "urgency",
+            "service",
+            "team",
+            "assignee",
+            "requester",
+            "created_at",
+            "updated_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "version",
+        ]
 
 
 class TicketInput(serializers.Serializer):

@@ -4,10 +4,8 @@ import uuid
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import connections, models
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationKind, Team, User
@@ -137,9 +135,11 @@ class Ticket(models.Model):
     # Whether the priority still comes from impact x urgency: a manual change or an SLA
     # escalation overrides the matrix, and the ticket page must not claim otherwise.
     priority_source = models.CharField(
-        max_length=16, choices=PrioritySource.choices, default=PrioritySource.MATRIX,
+        max_length=16,
+        choices=PrioritySource.choices,
+        default=PrioritySource.MATRIX,
         db_default=PrioritySource.MATRIX,
-    )  # fmt: skip
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
@@ -243,9 +243,6 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("portal:ticket-detail", args=[self.pk])
-
     @property
     def number(self) -> str:
         return f"{self.NUMBER_PREFIX.get(self.category, 'INC')}-{self.pk:06d}"
@@ -290,9 +287,6 @@ class Ticket(models.Model):
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
 
-    def get_workspace_url(self) -> str:
-        return reverse("workspace:ticket-detail", args=[self.pk])
-
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def visible_to(self, user: User) -> CommentQuerySet:
@@ -305,9 +299,14 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def for_thread(self) -> CommentQuerySet:
         """What a conversation shows of each message and its author, and no more."""
         return self.select_related("author").only(
-            "ticket_id", "author_id", "body", "is_internal", "created_at",
-            "author__full_name", "author__email",
-        )  # fmt: skip
+            "ticket_id",
+            "author_id",
+            "body",
+            "is_internal",
+            "created_at",
+            "author__full_name",
+            "author__email",
+        )
 
 
 class Comment(models.Model):
@@ -498,8 +497,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id} ({self.status})"
-
-    @property
-    def message_id(self) -> str:
-        domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "servicedesk"
-        return f"<outbox-{self.pk}@{domain}>"

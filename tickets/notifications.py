@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationPreference, User
 
-from .models import Comment, OutboxMessage, TicketEvent
+from .models import Comment, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ def notify(
             comment=comment,
             created_at=event.created_at,
             next_attempt_at=event.created_at,
-        )  # fmt: skip
+        )
         for pk in people
         if pk not in opted_out
     ]
@@ -80,35 +83,80 @@ def nudge(event_id: int) -> None:
         logger.warning("Broker unavailable; messages of event %s wait for the sweep", event_id)
 
 
+# Where a person follows a ticket: staff in the agent workspace, requesters in the portal.
+# The audience apps own these pages; the outbox only names them to build absolute links.
+TICKET_PAGES = {"staff": "workspace:ticket-detail", "requester": "portal:ticket-detail"}
+
+
+def ticket_link(ticket: Ticket, recipient: User) -> str:
+    audience = (
+        "staff" if recipient.is_staff_member and recipient != ticket.requester else "requester"
+    )
+    return f"{settings.SITE_URL}{reverse(TICKET_PAGES[audience], args=[ticket.pk])}"
+
+
+def mail_domain() -> str:
+    """The right-hand side of the Message-IDs: the site's host, so they are globally unique."""
+    return urlsplit(settings.SITE_URL).hostname or str(DNS_NAME)
+
+
+def thread_headers(message: OutboxMessage) -> dict[str, str]:
+    """Message-ID, In-Reply-To and References that make one ticket's emails one conversation.
+
+    Every message refers to the ticket's root id, `<ticket-N@domain>`, and replies to the
+    last message the same person was sent about the ticket, so clients thread them even
+    though the root itself is never sent. Message-IDs stay one per row: globally unique,
+    and the same when a retry sends the row again.
+    """
+    domain = mail_domain()
+    root = f"<ticket-{message.ticket_id}@{domain}>"
+    headers = {"Message-ID": f"<outbox-{message.pk}@{domain}>", "References": root}
+    previous = (
+        OutboxMessage.objects.filter(
+            ticket_id=message.ticket_id,
+            recipient_id=message.recipient_id,
+            status=OutboxMessage.Status.SENT,
+            pk__lt=message.pk,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if previous is not None:
+        headers["In-Reply-To"] = f"<outbox-{previous}@{domain}>"
+        headers["References"] = f"{root} {headers['In-Reply-To']}"
+    return headers
+
+
+def subject_line(message: OutboxMessage, context: Mapping[str, object]) -> str:
+    """Every subject reads `[INC-000123] <what happened>: <ticket subject>`."""
+    what = render_to_string(f"emails/{message.kind}.subject.txt", context, using="jinja2")
+    subject = f"[{message.ticket.number}] {what.strip()}: {message.ticket.subject}"
+    return " ".join(subject.split())
+
+
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
     ticket = message.ticket
     recipient = message.recipient
-    staff_view = recipient.is_staff_member and recipient != ticket.requester
-    path = ticket.get_workspace_url() if staff_view else ticket.get_absolute_url()
     context = {
         "message": message,
         "ticket": ticket,
         "recipient": recipient,
         "event": message.event,
         "comment": message.comment,
-        "ticket_url": f"{settings.SITE_URL}{path}",
-        "preferences_url": f"{settings.SITE_URL}/accounts/profile/",
+        "ticket_url": ticket_link(ticket, recipient),
+        "preferences_url": f"{settings.SITE_URL}{reverse('accounts:profile')}",
         "site_url": settings.SITE_URL,
         "auto_close_days": settings.AUTO_CLOSE_AFTER_DAYS,
     }
     base = f"emails/{message.kind}"
-    subject = " ".join(render_to_string(f"{base}.subject.txt", context, using="django").split())
     email = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{base}.txt", context, using="django"),
+        subject=subject_line(message, context),
+        body=render_to_string(f"{base}.txt", context, using="jinja2"),
         to=[recipient.email],
-        headers={
-            "Message-ID": message.message_id,
-            "References": f"<ticket-{ticket.pk}@servicedesk>",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers={**thread_headers(message), "Auto-Submitted": "auto-generated"},
     )
-    email.attach_alternative(render_to_string(f"{base}.html", context, using="django"), "text/html")
+    email.attach_alternative(render_to_string(f"{base}.html", context, using="jinja2"), "text/html")
     return email
 
 
@@ -131,9 +179,14 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
     if not claim(message_id, now=now):
         return False
     message = OutboxMessage.objects.select_related(
-        "ticket__requester", "ticket__service", "ticket__team", "ticket__assignee",
-        "recipient", "event__actor", "comment__author",
-    ).get(pk=message_id)  # fmt: skip
+        "ticket__requester",
+        "ticket__service",
+        "ticket__team",
+        "ticket__assignee",
+        "recipient",
+        "event__actor",
+        "comment__author",
+    ).get(pk=message_id)
     if not message.recipient.is_active or not wants(message.recipient, message.kind):
         message.status = OutboxMessage.Status.SKIPPED
         message.save(update_fields=["status"])
@@ -141,9 +194,11 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
     try:
         render(message).send()
     except TRANSIENT_ERRORS + (smtplib.SMTPException,) as exc:
-        give_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS or (
-            isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-        ) or isinstance(exc, smtplib.SMTPRecipientsRefused)  # fmt: skip
+        give_up = (
+            message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+            or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500)
+            or isinstance(exc, smtplib.SMTPRecipientsRefused)
+        )
         message.status = OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING
         message.next_attempt_at = now + timedelta(seconds=30 * 2**message.attempts)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -89,9 +89,13 @@ def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None)
     if now >= due:
         late = business_minutes_between(schedule, due, now)
         return Standing(
-            "breached", -late, f"{format_minutes(late)} late", due_at=due, breached_at=due,
+            "breached",
+            -late,
+            f"{format_minutes(late)} late",
+            due_at=due,
+            breached_at=due,
             late_minutes=late,
-        )  # fmt: skip
+        )
     left = business_minutes_between(schedule, now, due)
     policy = cast(SLAPolicy, ticket.sla_policy)  # sla_policy_id is set
     if due == ticket.update_due_at:
@@ -136,7 +140,7 @@ def targets(ticket: Ticket, *, now: datetime) -> list[TargetReading]:
                 ticket.update_breached_at,
                 now=now,
                 schedule=schedule,
-            )  # fmt: skip
+            )
         )
     return readings
 
@@ -201,7 +205,9 @@ def attainment(tickets: QuerySet[Ticket], *, by: str | None = None) -> list[dict
 def breaches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Tickets that breached a target (or owe an overdue update), most recent breach first."""
     return tickets.filter(
-        Q(response_outcome=SLAOutcome.BREACHED) | Q(resolution_outcome=SLAOutcome.BREACHED)
-        | Q(response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+        Q(response_outcome=SLAOutcome.BREACHED)
+        | Q(resolution_outcome=SLAOutcome.BREACHED)
+        | Q(response_breached_at__isnull=False)
+        | Q(resolution_breached_at__isnull=False)
         | Q(update_breached_at__isnull=False)
-    ).order_by("-resolution_breached_at", "-response_breached_at")  # fmt: skip
+    ).order_by("-resolution_breached_at", "-response_breached_at")

@@ -26,8 +26,17 @@ def select(**attrs: str) -> Select:
 class TicketFilter(django_filters.FilterSet):
     """The queue's filters, search and sort; every choice list is scoped to the agent."""
 
-    q = django_filters.CharFilter(method="filter_search", label="Search",
-                                  widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "type": "search", "placeholder": "Number or words"}))  # fmt: skip
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "type": "search",
+                "placeholder": "Number or words",
+            }
+        ),
+    )
     status = django_filters.ChoiceFilter(
         choices=Ticket.Status.choices, empty_label="Open (any)", widget=select()
     )
@@ -40,15 +49,21 @@ class TicketFilter(django_filters.FilterSet):
     # An id from outside the agent's teams gets the same error as one that does not exist,
     # so a hand-edited URL learns nothing about other teams.
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.none(), empty_label="Any team", widget=select(),
+        queryset=Team.objects.none(),
+        empty_label="Any team",
+        widget=select(),
         error_messages={"invalid_choice": "Not one of your teams."},
-    )  # fmt: skip
+    )
     assignee = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(), empty_label="Anyone", widget=select(),
+        queryset=User.objects.none(),
+        empty_label="Anyone",
+        widget=select(),
         error_messages={"invalid_choice": "Not someone in your teams."},
-    )  # fmt: skip
+    )
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", empty_label=None, label="Sort",
+        method="filter_sort",
+        empty_label=None,
+        label="Sort",
         choices=[
             ("priority", "Priority"),
             ("due", "SLA due first"),
@@ -57,7 +72,27 @@ class TicketFilter(django_filters.FilterSet):
             ("updated", "Recently updated"),
         ],
         widget=select(),
-    )  # fmt: skip
+        error_messages={"invalid_choice": "Not one of your teams."},
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(),
+        empty_label="Anyone",
+        widget=select(),
+        error_messages={"invalid_choice": "Not someone in your teams."},
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort",
+        empty_label=None,
+        label="Sort",
+        choices=[
+            ("priority", "Sort: priority"),
+            ("due", "Sort: SLA due first"),
+            ("age", "Sort: oldest first"),
+            ("-age", "Sort: newest first"),
+            ("updated", "Sort: recently updated"),
+        ],
+        widget=select(),
+    )
 
     queryset: TicketQuerySet
 

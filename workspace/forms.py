@@ -64,6 +64,13 @@ class StatusForm(VersionedForm):
         choices=Ticket.Status.choices,
         widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
+    # Needed (by the service) when the move is to "waiting on requester": it is sent to them.
+    question = forms.CharField(
+        label="What do you need from the requester?",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"class": "form-control form-control-sm", "rows": 3}),
+    )
 
     def __init__(self, *args: Any, ticket: Ticket | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

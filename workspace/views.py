@@ -33,11 +33,25 @@ QUEUES = {
 # What a queue row shows and its SLA standing reads: a row never loads more, and anything
 # else it touched would cost a query per row (the tests count them).
 ROW_FIELDS = (
-    "subject", "category", "status", "priority", "created_at", "updated_at", "service",
-    "team", "assignee", "requester__full_name", "requester__email", "sla_policy",
-    "sla_running_since", "sla_due_at", "response_outcome", "resolution_outcome",
-    "update_owed_since", "update_due_at",
-)  # fmt: skip
+    "subject",
+    "category",
+    "status",
+    "priority",
+    "created_at",
+    "updated_at",
+    "service",
+    "team",
+    "assignee",
+    "requester__full_name",
+    "requester__email",
+    "sla_policy",
+    "sla_running_since",
+    "sla_due_at",
+    "response_outcome",
+    "resolution_outcome",
+    "update_owed_since",
+    "update_due_at",
+)
 # What a history line shows of an event and its actor (not the actor's whole account row).
 HISTORY_FIELDS = (
     "ticket_id",
@@ -144,7 +158,7 @@ def _ticket_context(request: AuthedHtmxRequest, ticket: Ticket, **extra: Any) ->
                 "team": ticket.team_id,
                 "version": ticket.version,
             },
-        ),  # fmt: skip
+        ),
         "comment_form": CommentForm(),
         "sla": sla_reports.standing(ticket, now=timezone.now()),
         "sla_targets": sla_reports.targets(ticket, now=timezone.now()),
@@ -185,18 +199,34 @@ def ticket_detail(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
 
 
 def _after_change(
-    request: AuthedHtmxRequest, ticket: Ticket, error: ValidationError | None, notice: str
+    request: AuthedHtmxRequest,
+    ticket: Ticket,
+    error: ValidationError | None,
+    notice: str,
+    *,
+    kept: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Answer a sidebar action: the fresh sidebar for htmx, a redirect otherwise."""
+    """Answer a sidebar action: the fresh sidebar for htmx, a redirect otherwise.
+
+    A refused status change keeps what the agent typed (`kept`: the question for the
+    requester) in a form carrying the ticket's current version, so nothing is lost.
+    """
     ticket = get_ticket(request, ticket.pk)
+    forms: dict[str, Any] = {}
+    if error and kept:
+        forms["status_form"] = StatusForm(
+            ticket=ticket, initial={**kept, "version": ticket.version}
+        )
     if not request.htmx:
-        if error:
-            messages.error(request, " ".join(error.messages))
-        else:
+        if not error:
             messages.success(request, notice)
-        return redirect("workspace:ticket-detail", pk=ticket.pk)
+            return redirect("workspace:ticket-detail", pk=ticket.pk)
+        if not forms:
+            messages.error(request, " ".join(error.messages))
+            return redirect("workspace:ticket-detail", pk=ticket.pk)
+        return _render_ticket(request, ticket, error=error, **forms)
     response = _render_ticket(
-        request, ticket, "ticket-sidebar", error=error, notice=None if error else notice
+        request, ticket, "ticket-sidebar", error=error, notice=None if error else notice, **forms
     )
     return trigger_client_event(response, "ticket-thread-changed") if not error else response
 
@@ -240,8 +270,9 @@ def ticket_assign(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
 def ticket_status(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     form = StatusForm(request.POST, ticket=ticket)
+    kept = {name: request.POST.get(name, "") for name in ("status", "question")}
     if not form.is_valid():
-        return _after_change(request, ticket, _form_error(form), "")
+        return _after_change(request, ticket, _form_error(form), "", kept=kept)
     if form.cleaned_data["status"] == ticket.status:
         return _after_change(
             request,
@@ -252,7 +283,7 @@ def ticket_status(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     try:
         services.change_status(ticket, **form.cleaned_data, by=request.user)
     except ValidationError as error:
-        return _after_change(request, ticket, error, "")
+        return _after_change(request, ticket, error, "", kept=kept)
     return _after_change(request, ticket, None, "Status changed.")
 
 

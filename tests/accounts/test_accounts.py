@@ -68,7 +68,9 @@ def test_profile_saves_notification_preferences(client_as, requester):
     client = client_as(requester)
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "We received your ticket" in page
+    assert "My ticket waits on my answer" in page
     assert "New ticket in my team" not in page  # staff-only kinds are not offered to end users
+    assert "A ticket I work on was withdrawn" not in page
     client.post(
         reverse("accounts:profile"),
         {
@@ -108,10 +110,20 @@ def test_every_admin_page_renders(client_as, admin_user, ticket, agent):
 
     services.add_comment(ticket, body="hi", by=agent)
     client = client_as(admin_user)
-    for model in ["accounts/user", "accounts/team", "accounts/department", "accounts/notificationpreference",
-                  "tickets/service", "tickets/ticket", "tickets/comment", "tickets/attachment",
-                  "tickets/ticketevent", "tickets/outboxmessage", "tickets/businesscalendar",
-                  "tickets/slapolicy"]:  # fmt: skip
+    for model in [
+        "accounts/user",
+        "accounts/team",
+        "accounts/department",
+        "accounts/notificationpreference",
+        "tickets/service",
+        "tickets/ticket",
+        "tickets/comment",
+        "tickets/attachment",
+        "tickets/ticketevent",
+        "tickets/outboxmessage",
+        "tickets/businesscalendar",
+        "tickets/slapolicy",
+    ]:
         assert client.get(f"/admin/{model}/").status_code == 200, model
     assert client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").status_code == 200
     assert client.get("/admin/accounts/user/add/").status_code == 200

@@ -1,9 +1,6 @@
-import os
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -11,8 +8,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.e2e)
-            if not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_E2E"):
-                item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}"))
+            item.add_marker(pytest.mark.needs("chromium"))
 
 
 @pytest.fixture

@@ -168,11 +168,17 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     email = Service.objects.get(name="Email & Calendar")
     now = timezone.now()
     TicketFactory(
-        service=email, assignee=sam, status=Ticket.Status.OPEN, impact=Level.HIGH,
-        urgency=Level.HIGH, sla_policy=SLAPolicy.objects.get(priority=Priority.P1),
-        sla_running_since=now - timedelta(hours=3), sla_due_at=now + timedelta(minutes=45),
-        response_outcome=SLAOutcome.MET, subject="Payroll run blocked for all of Finance",
-    )  # fmt: skip
+        service=email,
+        assignee=sam,
+        status=Ticket.Status.OPEN,
+        impact=Level.HIGH,
+        urgency=Level.HIGH,
+        sla_policy=SLAPolicy.objects.get(priority=Priority.P1),
+        sla_running_since=now - timedelta(hours=3),
+        sla_due_at=now + timedelta(minutes=45),
+        response_outcome=SLAOutcome.MET,
+        subject="Payroll run blocked for all of Finance",
+    )
     TicketFactory(service=email, priority=Priority.P2, subject="Desk phone for a new starter")
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
     notifications.sweep(now=timezone.now())

@@ -40,8 +40,10 @@ def test_audit_trail_and_outbox_can_be_viewed_but_not_added_changed_or_deleted(
     assert client.post(reverse(f"{name}_change", args=[row.pk]), {"kind": "x"}).status_code == 403
     assert client.get(reverse(f"{name}_delete", args=[row.pk])).status_code == 403
     assert client.post(reverse(f"{name}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
-    client.post(reverse(f"{name}_changelist"),
-                {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})  # fmt: skip
+    client.post(
+        reverse(f"{name}_changelist"),
+        {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"},
+    )
     assert list(model.objects.values()) == before
 
 

@@ -176,7 +176,10 @@ def test_delivery_over_real_smtp_has_html_text_and_message_id(requester, service
     assert receipt.get_body(("plain",)).get_content().startswith("Hello Ella")
     assert ticket.number in receipt.get_body(("html",)).get_content()
     queue_notice = by_recipient["sam@example.com"]
-    assert queue_notice["Subject"].startswith("[Service Desk] New P5 Planning ticket")
+    assert (
+        queue_notice["Subject"]
+        == f"[{ticket.number}] New P5 Planning ticket in Service Desk: VPN drops"
+    )
 
 
 def test_smtp_server_refusing_leaves_row_for_retry(requester, service, smtp_sink):
@@ -216,6 +219,6 @@ def test_subject_lines_are_not_html_escaped(requester, agent):
     )
     message = OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_IN_QUEUE)
     assert notifications.render(message).subject.startswith(
-        "[Network & Infrastructure] New P5 Planning ticket"
+        f"[{ticket.number}] New P5 Planning ticket in Network & Infrastructure: "
     )
     assert notifications.render(message).subject.endswith("Can't <connect>")

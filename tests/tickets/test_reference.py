@@ -14,8 +14,13 @@ from tickets.models import BusinessCalendar, Service, SLAPolicy, Ticket
 @pytest.fixture
 def policy(db) -> SLAPolicy:
     calendar = BusinessCalendar.objects.create(name="Always", is_24x7=True)
-    return SLAPolicy.objects.create(name="Standard", calendar=calendar, first_response_minutes=60,
-                                    resolution_minutes=480, is_default=True)  # fmt: skip
+    return SLAPolicy.objects.create(
+        name="Standard",
+        calendar=calendar,
+        first_response_minutes=60,
+        resolution_minutes=480,
+        is_default=True,
+    )
 
 
 def rows(*tickets: Ticket) -> list[Ticket]:
@@ -148,9 +153,12 @@ def test_every_save_in_the_reference_admins_bumps_the_version(
     admin_url, client_as, admin_user, agent, service, policy, django_capture_on_commit_callbacks
 ):
     obj = {
-        "service": service, "team": service.owner_team, "user": agent, "slapolicy": policy,
+        "service": service,
+        "team": service.owner_team,
+        "user": agent,
+        "slapolicy": policy,
         "businesscalendar": policy.calendar,
-    }[admin_url.rsplit("_", 2)[1]]  # fmt: skip
+    }[admin_url.rsplit("_", 2)[1]]
     client = client_as(admin_user)
     url = reverse(admin_url, args=[obj.pk])
     data = admin_post_data(client.get(url))
@@ -169,16 +177,20 @@ def test_deleting_reference_rows_in_the_admin_bumps_the_version(
         "tickets_service": lambda: ServiceFactory(owner_team=TeamFactory()),
         "accounts_team": TeamFactory,
         "tickets_slapolicy": lambda: SLAPolicy.objects.create(
-            name="Spare", calendar=BusinessCalendar.objects.create(name="Spare", is_24x7=True),
-            first_response_minutes=1, resolution_minutes=2,
+            name="Spare",
+            calendar=BusinessCalendar.objects.create(name="Spare", is_24x7=True),
+            first_response_minutes=1,
+            resolution_minutes=2,
         ),
-    }  # fmt: skip
+    }
     obj = make[model]()
     client = client_as(admin_user)
     before = reference.version()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse(f"admin:{model}_changelist"),
-                    {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})  # fmt: skip
+        client.post(
+            reverse(f"admin:{model}_changelist"),
+            {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+        )
     assert not type(obj).objects.filter(pk=obj.pk).exists()
     assert reference.version() != before
 

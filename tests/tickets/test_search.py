@@ -6,9 +6,8 @@ from django.db import connection
 from tests.factories import ServiceFactory, TeamFactory, TicketFactory
 from tickets.models import Ticket
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="full-text search and its indexes are Postgres"
-)
+# Full-text search and its indexes are Postgres.
+postgres_only = pytest.mark.needs("postgres")
 
 
 def found(text: str, tickets=None) -> set[int]:

@@ -36,8 +36,12 @@ def make_office(name: str = "London office") -> BusinessCalendar:
         WorkingHours.objects.create(
             calendar=calendar, weekday=weekday, start=time(13, 30), end=time(17, 30)
         )
-    for day, label in [(date(2026, 12, 25), "Christmas Day"), (date(2026, 12, 28), "Boxing Day (substitute)"),
-                       (date(2027, 1, 1), "New Year's Day"), (date(2026, 4, 3), "Good Friday")]:  # fmt: skip
+    for day, label in [
+        (date(2026, 12, 25), "Christmas Day"),
+        (date(2026, 12, 28), "Boxing Day (substitute)"),
+        (date(2027, 1, 1), "New Year's Day"),
+        (date(2026, 4, 3), "Good Friday"),
+    ]:
         Holiday.objects.create(calendar=calendar, date=day, name=label)
     return calendar
 
@@ -49,14 +53,24 @@ def office(db):
 
 @pytest.fixture
 def default_policy(office):
-    return SLAPolicy.objects.create(name="Standard", calendar=office, first_response_minutes=240,
-                                    resolution_minutes=2400, is_default=True)  # fmt: skip
+    return SLAPolicy.objects.create(
+        name="Standard",
+        calendar=office,
+        first_response_minutes=240,
+        resolution_minutes=2400,
+        is_default=True,
+    )
 
 
 @pytest.fixture
 def p2_policy(office):
-    return SLAPolicy.objects.create(name="P2", priority=Priority.P2, calendar=office,
-                                    first_response_minutes=60, resolution_minutes=480)  # fmt: skip
+    return SLAPolicy.objects.create(
+        name="P2",
+        priority=Priority.P2,
+        calendar=office,
+        first_response_minutes=60,
+        resolution_minutes=480,
+    )
 
 
 # --- Business-time arithmetic ---------------------------------------------------------
@@ -132,10 +146,21 @@ def test_overlapping_intervals_are_reported():
 
 def test_most_specific_policy_wins(office, default_policy, p2_policy, requester, service):
     finance = requester.department
-    vip = SLAPolicy.objects.create(name="Finance P2", priority=Priority.P2, department=finance, calendar=office,
-                                   first_response_minutes=30, resolution_minutes=240)  # fmt: skip
-    mail = SLAPolicy.objects.create(name="Email", service=service, calendar=office,
-                                    first_response_minutes=120, resolution_minutes=960)  # fmt: skip
+    vip = SLAPolicy.objects.create(
+        name="Finance P2",
+        priority=Priority.P2,
+        department=finance,
+        calendar=office,
+        first_response_minutes=30,
+        resolution_minutes=240,
+    )
+    mail = SLAPolicy.objects.create(
+        name="Email",
+        service=service,
+        calendar=office,
+        first_response_minutes=120,
+        resolution_minutes=960,
+    )
     ticket = Ticket(requester=requester, service=service, priority=Priority.P2)
     assert sla.match_policy(ticket) == mail  # service beats department and priority
     other_service = ServiceFactory(owner_team=service.owner_team)
@@ -168,8 +193,15 @@ def test_inactive_policies_are_ignored(office, default_policy, p2_policy, reques
 
 def create(requester, service, *, at: datetime, impact=Level.HIGH, urgency=Level.MEDIUM) -> Ticket:
     with time_machine.travel(at, tick=False):
-        return services.create_ticket(requester=requester, by=requester, service=service, subject="VPN",
-                                      description="d", impact=impact, urgency=urgency)  # fmt: skip
+        return services.create_ticket(
+            requester=requester,
+            by=requester,
+            service=service,
+            subject="VPN",
+            description="d",
+            impact=impact,
+            urgency=urgency,
+        )
 
 
 def test_new_ticket_gets_due_times_in_business_time(p2_policy, default_policy, requester, service):
@@ -189,7 +221,9 @@ def test_pending_pauses_and_reply_resumes_the_clock(p2_policy, requester, agent,
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))  # Monday
     with time_machine.travel(local(2026, 6, 1, 9, 20), tick=False):
         services.add_comment(ticket, body="Can you send a screenshot?", by=agent)
-        services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+        services.change_status(
+            ticket, status=Status.PENDING, question="Which laptop?", by=agent, version=None
+        )
     ticket.refresh_from_db()
     assert (ticket.sla_running_since, ticket.resolution_due_at, ticket.sla_due_at) == (
         None,
@@ -319,7 +353,13 @@ def test_resolution_breach_escalates_priority(p2_policy, requester, agent, lead,
 def test_paused_tickets_are_not_checked(p2_policy, requester, agent, service):
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
     with time_machine.travel(local(2026, 6, 1, 9, 5), tick=False):
-        services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+        services.change_status(
+            ticket,
+            status=Status.PENDING,
+            question="Which laptop do you use?",
+            by=agent,
+            version=None,
+        )
     assert services.check_sla(now=local(2026, 6, 30, 12, 0)) == 0
 
 
@@ -353,9 +393,13 @@ def test_attainment_is_met_over_met_plus_breached(p2_policy, requester, agent, s
 # --- Property: the stored clock equals a replay of the history -------------------------
 
 steps = st.lists(
-    st.tuples(st.sampled_from(["pending", "reply", "resolve", "reopen", "priority"]), st.integers(1, 60 * 30)),
-    min_size=1, max_size=8,
-)  # fmt: skip
+    st.tuples(
+        st.sampled_from(["pending", "reply", "resolve", "reopen", "priority"]),
+        st.integers(1, 60 * 30),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(
@@ -377,7 +421,13 @@ def test_stored_due_times_equal_a_replay_of_the_history(
         ticket.refresh_from_db()
         with time_machine.travel(moment, tick=False):
             if action == "pending" and ticket.status in (Status.NEW, Status.OPEN):
-                services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+                services.change_status(
+                    ticket,
+                    status=Status.PENDING,
+                    question="Which laptop do you use?",
+                    by=agent,
+                    version=None,
+                )
             elif action == "reply" and ticket.status == Status.PENDING:
                 services.add_comment(ticket, body="here", by=requester)
             elif action == "resolve" and ticket.is_open:

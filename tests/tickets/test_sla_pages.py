@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import portal_url, workspace_url
 from tickets import services
 from tickets.calendars import BusinessCalendar, WorkingHours
 from tickets.models import Level, SLAPolicy
@@ -20,14 +21,26 @@ def always(db):
 
 @pytest.fixture
 def policy(always):
-    return SLAPolicy.objects.create(name="Standard", calendar=always, first_response_minutes=60,
-                                    resolution_minutes=480, is_default=True)  # fmt: skip
+    return SLAPolicy.objects.create(
+        name="Standard",
+        calendar=always,
+        first_response_minutes=60,
+        resolution_minutes=480,
+        is_default=True,
+    )
 
 
 def create(requester, service, *, ago: timedelta):
     with time_machine.travel(timezone.now() - ago, tick=False):
-        return services.create_ticket(requester=requester, by=requester, service=service, subject=f"Ticket {ago}",
-                                      description="d", impact=Level.LOW, urgency=Level.LOW)  # fmt: skip
+        return services.create_ticket(
+            requester=requester,
+            by=requester,
+            service=service,
+            subject=f"Ticket {ago}",
+            description="d",
+            impact=Level.LOW,
+            urgency=Level.LOW,
+        )
 
 
 def test_queue_shows_time_left_and_sorts_by_nearest_due(
@@ -61,23 +74,27 @@ def test_queue_query_count_does_not_grow_with_sla_rows(
 
 def test_ticket_page_shows_targets_and_timeline(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=30))
-    services.change_status(ticket, status="pending", by=agent, version=None)
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    services.change_status(
+        ticket, status="pending", question="Which laptop do you use?", by=agent, version=None
+    )
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert 'id="sla"' in page and "Paused" in page and "Standard" in page
     assert "SLA clock paused" in page
 
 
 def test_portal_tells_the_requester_what_to_expect(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=1))
-    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "We aim to reply by" in page and "We aim to resolve it by" in page
-    services.change_status(ticket, status="pending", by=agent, version=None)
-    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    services.change_status(
+        ticket, status="pending", question="Which laptop do you use?", by=agent, version=None
+    )
+    page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "paused while we wait for your reply" in page
 
 
 def test_ticket_without_policy_says_so(client_as, agent, ticket):
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert "No SLA policy applies" in page
 
 
@@ -107,8 +124,14 @@ def test_admin_rejects_an_interval_that_ends_before_it_starts(db):
 
 def test_admin_policy_validation(client_as, admin_user, always):
     client = client_as(admin_user)
-    base = {"name": "Gold", "calendar": always.pk, "first_response_minutes": 0, "resolution_minutes": 60,
-            "warn_at_percent": 75, "is_active": "on"}  # fmt: skip
+    base = {
+        "name": "Gold",
+        "calendar": always.pk,
+        "first_response_minutes": 0,
+        "resolution_minutes": 60,
+        "warn_at_percent": 75,
+        "is_active": "on",
+    }
     page = client.post(reverse("admin:tickets_slapolicy_add"), base).content.decode()
     assert "A target must be more than zero minutes." in page
     assert "Keep one active default policy" in page
@@ -121,10 +144,22 @@ def test_admin_policy_validation(client_as, admin_user, always):
 
 def test_admin_policy_needs_a_calendar_with_hours(client_as, admin_user):
     empty = BusinessCalendar.objects.create(name="Empty")
-    page = client_as(admin_user).post(reverse("admin:tickets_slapolicy_add"), {
-        "name": "X", "calendar": empty.pk, "first_response_minutes": 30, "resolution_minutes": 60,
-        "warn_at_percent": 75, "is_default": "on", "is_active": "on",
-    }).content.decode()  # fmt: skip
+    page = (
+        client_as(admin_user)
+        .post(
+            reverse("admin:tickets_slapolicy_add"),
+            {
+                "name": "X",
+                "calendar": empty.pk,
+                "first_response_minutes": 30,
+                "resolution_minutes": 60,
+                "warn_at_percent": 75,
+                "is_default": "on",
+                "is_active": "on",
+            },
+        )
+        .content.decode()
+    )
     assert "This calendar has no working hours yet." in page
 
 
@@ -140,13 +175,13 @@ def test_public_holidays_can_be_filled_from_the_holidays_package(db):
 def test_closed_ticket_shows_its_outcome(client_as, agent, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(minutes=10))
     services.change_status(ticket, status="resolved", by=agent, version=None)
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert "Resolution: <strong>Met</strong>" in page
 
 
 def test_portal_owns_up_to_a_missed_target(client_as, requester, service, policy):
     ticket = create(requester, service, ago=timedelta(hours=2))
-    page = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+    page = client_as(requester).get(portal_url(ticket)).content.decode()
     assert "Sorry we are late" in page and "We aim to reply by" not in page
     assert "We aim to resolve it by" in page
 
@@ -159,24 +194,24 @@ def test_portal_ticket_page_reads_the_same_few_rows_in_every_state(
     policy.save()
     ticket = create(requester, service, ago=timedelta(minutes=5))
     client = client_as(requester)
-    client.get(ticket.get_absolute_url())  # the reference data (services, teams, policies) is kept
+    client.get(portal_url(ticket))  # the reference data (services, teams, policies) is kept
     with django_assert_num_queries(4):
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "We aim to reply by" in page
     services.add_comment(ticket, body="On it.", by=agent)
     services.add_comment(ticket, body="Still broken.", by=requester)  # an answer is owed
     services.take_ticket(ticket, by=agent)
     with django_assert_num_queries(4):
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "We aim to answer your last message by" in page and agent.full_name in page
     upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n", content_type="image/png")
     services.add_comment(ticket, body="Here is a photo.", files=[upload], by=requester)
     with django_assert_num_queries(5):  # its files, in one read
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "photo.png" in page
     services.change_status(ticket, status="resolved", by=agent, version=None)
     with django_assert_num_queries(5):
-        page = client.get(ticket.get_absolute_url()).content.decode()
+        page = client.get(portal_url(ticket)).content.decode()
     assert "Is it?" in page
 
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import NotificationKind
+from tests.factories import workspace_url
 from tests.tickets import test_sla
 from tests.tickets.test_sla import create, local
 from tickets import services, sla, sla_reports
@@ -74,8 +75,14 @@ def test_a_resolution_breach_is_recorded_once_in_either_order(
     for _ in range(2):
         services.check_sla(now=local(2026, 6, 2, 9, 45))
     for ticket in (resolved_first, beat_first):
-        at(local(2026, 6, 2, 10, 0), services.change_status, ticket, status=Status.RESOLVED,
-           by=agent, version=None)  # fmt: skip
+        at(
+            local(2026, 6, 2, 10, 0),
+            services.change_status,
+            ticket,
+            status=Status.RESOLVED,
+            by=agent,
+            version=None,
+        )
     Ticket.objects.filter(pk=resolved_first.pk).update(next_sla_check_at=local(2026, 6, 2, 9, 0))
     services.check_sla(now=local(2026, 6, 2, 10, 5))
     for ticket in (beat_first, resolved_first):
@@ -91,9 +98,14 @@ def test_an_update_breach_the_answer_saw_first_is_recorded_once(
 ):
     from tickets.models import SLAPolicy
 
-    SLAPolicy.objects.create(name="With updates", calendar=office, is_default=True,
-                             first_response_minutes=60, resolution_minutes=960,
-                             next_update_minutes=60)  # fmt: skip
+    SLAPolicy.objects.create(
+        name="With updates",
+        calendar=office,
+        is_default=True,
+        first_response_minutes=60,
+        resolution_minutes=960,
+        next_update_minutes=60,
+    )
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
     at(local(2026, 6, 1, 9, 10), services.add_comment, ticket, body="On it", by=agent)
     at(local(2026, 6, 1, 9, 20), services.add_comment, ticket, body="News?", by=requester)
@@ -112,10 +124,17 @@ def test_a_stricter_policy_already_exceeded_is_breached_at_start_plus_target(
     p2_policy, default_policy, requester, agent, lead, service
 ):
     # Standard (240 min to respond) from Monday 9:00; at 11:00 the agent makes it P2 (60 min).
-    ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW,
-                    urgency=Level.LOW)  # fmt: skip
-    at(local(2026, 6, 1, 11, 0), services.update_ticket, ticket, priority=Priority.P2, by=agent,
-       version=None)  # fmt: skip
+    ticket = create(
+        requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW, urgency=Level.LOW
+    )
+    at(
+        local(2026, 6, 1, 11, 0),
+        services.update_ticket,
+        ticket,
+        priority=Priority.P2,
+        by=agent,
+        version=None,
+    )
     ticket.refresh_from_db()
     assert ticket.response_due_at == local(2026, 6, 1, 10, 0)  # not 11:00, the change
     standing = sla_reports.standing(ticket, now=local(2026, 6, 1, 11, 0))
@@ -127,20 +146,36 @@ def test_a_stricter_policy_already_exceeded_is_breached_at_start_plus_target(
     assert breach_messages(ticket) == 1
     [response, resolution] = sla_reports.targets(ticket, now=local(2026, 6, 1, 11, 30))
     assert (response.state, response.breached_at, response.late_by) == (
-        "overdue", local(2026, 6, 1, 10, 0), "1h 30m"
-    )  # fmt: skip
+        "overdue",
+        local(2026, 6, 1, 10, 0),
+        "1h 30m",
+    )
     assert resolution.state == "due"
 
 
 def test_a_target_passed_while_paused_is_due_when_it_was_passed_not_at_the_resume(
     p2_policy, default_policy, requester, agent, service
 ):
-    ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW,
-                    urgency=Level.LOW)  # fmt: skip
-    at(local(2026, 6, 1, 10, 30), services.change_status, ticket, status=Status.PENDING,
-       by=agent, version=None)  # fmt: skip
-    at(local(2026, 6, 1, 11, 0), services.update_ticket, ticket, priority=Priority.P2, by=agent,
-       version=None)  # fmt: skip
+    ticket = create(
+        requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW, urgency=Level.LOW
+    )
+    at(
+        local(2026, 6, 1, 10, 30),
+        services.change_status,
+        ticket,
+        status=Status.PENDING,
+        question="Which laptop?",
+        by=agent,
+        version=None,
+    )
+    at(
+        local(2026, 6, 1, 11, 0),
+        services.update_ticket,
+        ticket,
+        priority=Priority.P2,
+        by=agent,
+        version=None,
+    )
     at(local(2026, 6, 1, 14, 0), services.add_comment, ticket, body="Back", by=requester)
     ticket.refresh_from_db()
     assert ticket.sla_running_since == local(2026, 6, 1, 14, 0)
@@ -155,28 +190,59 @@ def test_a_target_passed_while_paused_is_due_when_it_was_passed_not_at_the_resum
 def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
     p2_policy, default_policy, requester, agent, service, client_as
 ):
-    ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW,
-                    urgency=Level.LOW)  # fmt: skip
-    at(local(2026, 6, 1, 9, 30), services.change_status, ticket, status=Status.PENDING,
-       by=agent, version=None)  # fmt: skip
-    at(local(2026, 6, 1, 10, 0), services.update_ticket, ticket, priority=Priority.P2, by=agent,
-       version=None)  # fmt: skip
+    ticket = create(
+        requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW, urgency=Level.LOW
+    )
+    at(
+        local(2026, 6, 1, 9, 30),
+        services.change_status,
+        ticket,
+        status=Status.PENDING,
+        question="Which laptop?",
+        by=agent,
+        version=None,
+    )
+    at(
+        local(2026, 6, 1, 10, 0),
+        services.update_ticket,
+        ticket,
+        priority=Priority.P2,
+        by=agent,
+        version=None,
+    )
     applied = ticket.events.filter(kind=TicketEvent.Kind.SLA_POLICY).last()
-    assert applied.after == {"policy": "P2", "policy_id": p2_policy.pk,
-                             "response": "paused, 30m left", "resolution": "paused, 7h 30m left"}  # fmt: skip
+    assert applied.after == {
+        "policy": "P2",
+        "policy_id": p2_policy.pk,
+        "response": "paused, 30m left",
+        "resolution": "paused, 7h 30m left",
+    }
     at(local(2026, 6, 1, 10, 30), services.add_comment, ticket, body="Back", by=requester)
     resumed = ticket.events.filter(kind=TicketEvent.Kind.SLA_RESUMED).get()
     assert datetime.fromisoformat(resumed.after["response due"]) == local(2026, 6, 1, 11, 0)
-    page = client_as(agent).get(ticket.get_workspace_url(), {"tab": "history"}).content.decode()
+    page = client_as(agent).get(workspace_url(ticket), {"tab": "history"}).content.decode()
     assert "due:</span> none" not in page and "paused, 7h 30m left" in page
 
 
 def test_no_sla_event_ever_shows_a_due_time_of_none(p2_policy, requester, agent, service):
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
-    at(local(2026, 6, 1, 9, 30), services.change_status, ticket, status=Status.PENDING,
-       by=agent, version=None)  # fmt: skip
-    at(local(2026, 6, 1, 9, 40), services.change_status, ticket, status=Status.RESOLVED,
-       by=agent, version=None)  # fmt: skip
+    at(
+        local(2026, 6, 1, 9, 30),
+        services.change_status,
+        ticket,
+        status=Status.PENDING,
+        question="Which laptop?",
+        by=agent,
+        version=None,
+    )
+    at(
+        local(2026, 6, 1, 9, 40),
+        services.change_status,
+        ticket,
+        status=Status.RESOLVED,
+        by=agent,
+        version=None,
+    )
     at(local(2026, 6, 1, 9, 50), services.reopen_ticket, ticket, reason="No", by=requester)
     for event in ticket.events.filter(kind__startswith="sla_"):
         assert None not in event.after.values(), (event.kind, event.after)
@@ -185,12 +251,25 @@ def test_no_sla_event_ever_shows_a_due_time_of_none(p2_policy, requester, agent,
 def test_a_policy_applied_to_a_resolved_ticket_shows_its_judgements(
     p2_policy, default_policy, requester, agent, service
 ):
-    ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW,
-                    urgency=Level.LOW)  # fmt: skip
-    at(local(2026, 6, 1, 9, 30), services.change_status, ticket, status=Status.RESOLVED,
-       by=agent, version=None)  # fmt: skip
-    at(local(2026, 6, 1, 9, 40), services.update_ticket, ticket, priority=Priority.P2, by=agent,
-       version=None)  # fmt: skip
+    ticket = create(
+        requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.LOW, urgency=Level.LOW
+    )
+    at(
+        local(2026, 6, 1, 9, 30),
+        services.change_status,
+        ticket,
+        status=Status.RESOLVED,
+        by=agent,
+        version=None,
+    )
+    at(
+        local(2026, 6, 1, 9, 40),
+        services.update_ticket,
+        ticket,
+        priority=Priority.P2,
+        by=agent,
+        version=None,
+    )
     applied = ticket.events.filter(kind=TicketEvent.Kind.SLA_POLICY).last()
     assert (applied.after["response"], applied.after["resolution"]) == ("met", "met")
 
@@ -201,15 +280,28 @@ def test_a_policy_applied_to_a_resolved_ticket_shows_its_judgements(
 def test_the_priority_says_whether_it_comes_from_impact_and_urgency(
     p2_policy, default_policy, requester, agent, service
 ):
-    ticket = create(requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.MEDIUM,
-                    urgency=Level.LOW)  # fmt: skip
+    ticket = create(
+        requester, service, at=local(2026, 6, 1, 9, 0), impact=Level.MEDIUM, urgency=Level.LOW
+    )
     assert (ticket.priority, ticket.priority_basis) == (Priority.P4, "impact medium, urgency low")
-    at(local(2026, 6, 1, 9, 5), services.update_ticket, ticket, priority=Priority.P2, by=agent,
-       version=None)  # fmt: skip
+    at(
+        local(2026, 6, 1, 9, 5),
+        services.update_ticket,
+        ticket,
+        priority=Priority.P2,
+        by=agent,
+        version=None,
+    )
     ticket.refresh_from_db()
     assert ticket.priority_basis == "set by hand"
-    at(local(2026, 6, 1, 9, 10), services.update_ticket, ticket, priority=Priority.P4, by=agent,
-       version=None)  # fmt: skip
+    at(
+        local(2026, 6, 1, 9, 10),
+        services.update_ticket,
+        ticket,
+        priority=Priority.P4,
+        by=agent,
+        version=None,
+    )
     ticket.refresh_from_db()
     assert ticket.priority_basis == "impact medium, urgency low"  # back on the matrix
 
@@ -227,10 +319,13 @@ def test_an_escalated_priority_says_it_was_raised_on_a_breach(
 # --- Property: whatever the order, each breach is recorded once --------------------------
 
 plans = st.lists(
-    st.tuples(st.sampled_from(["beat", "reply", "requester", "pending", "resolve", "reopen", "priority"]),
-              st.integers(1, 60 * 6)),
-    min_size=1, max_size=10,
-)  # fmt: skip
+    st.tuples(
+        st.sampled_from(["beat", "reply", "requester", "pending", "resolve", "reopen", "priority"]),
+        st.integers(1, 60 * 6),
+    ),
+    min_size=1,
+    max_size=10,
+)
 
 
 @settings(
@@ -259,6 +354,7 @@ def test_each_target_is_breached_at_most_once_whoever_sees_it(
                 services.change_status,
                 ticket,
                 status=Status.PENDING,
+                question="Which laptop?",
                 by=agent,
                 version=None,
             )

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import NotificationKind
+from tests.factories import portal_url, workspace_url
 from tests.tickets.test_sla import create, local, make_office
 from tickets import services, sla_reports
 from tickets.calendars import add_business_minutes
@@ -21,9 +22,14 @@ Status = Ticket.Status
 @pytest.fixture
 def policy(db) -> SLAPolicy:
     return SLAPolicy.objects.create(
-        name="P2 with updates", priority=Priority.P2, calendar=make_office(), is_default=True,
-        first_response_minutes=60, resolution_minutes=960, next_update_minutes=120,
-    )  # fmt: skip
+        name="P2 with updates",
+        priority=Priority.P2,
+        calendar=make_office(),
+        is_default=True,
+        first_response_minutes=60,
+        resolution_minutes=960,
+        next_update_minutes=120,
+    )
 
 
 def answered(requester, agent, service) -> Ticket:
@@ -152,14 +158,14 @@ def test_queue_and_ticket_page_show_the_update_due(policy, client_as, requester,
             Ticket.objects.get(pk=ticket.pk), now=local(2026, 6, 1, 11, 45)
         )
         assert (standing.state, standing.label) == ("warning", "15m left")
-        page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+        page = client_as(agent).get(workspace_url(ticket)).content.decode()
         assert 'id="sla-update"' in page and "Next update: due Mon 1 Jun 12:00" in page
-        portal = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+        portal = client_as(requester).get(portal_url(ticket)).content.decode()
         assert (
             "We aim to answer your last message by <strong>Monday 1 June, 12:00</strong>" in portal
         )
     with time_machine.travel(local(2026, 6, 1, 12, 30), tick=False):
-        portal = client_as(requester).get(ticket.get_absolute_url()).content.decode()
+        portal = client_as(requester).get(portal_url(ticket)).content.decode()
         assert "We owe you an answer to your last message since Monday 1 June, 12:00" in portal
 
 
@@ -183,11 +189,17 @@ def test_admin_refuses_an_update_target_of_zero(client_as, admin_user, policy):
     page = client_as(admin_user).post(
         reverse("admin:tickets_slapolicy_change", args=[policy.pk]),
         {
-            "name": policy.name, "priority": policy.priority, "calendar": policy.calendar_id,
-            "first_response_minutes": 60, "resolution_minutes": 960, "next_update_minutes": 0,
-            "warn_at_percent": 75, "is_default": "on", "is_active": "on",
+            "name": policy.name,
+            "priority": policy.priority,
+            "calendar": policy.calendar_id,
+            "first_response_minutes": 60,
+            "resolution_minutes": 960,
+            "next_update_minutes": 0,
+            "warn_at_percent": 75,
+            "is_default": "on",
+            "is_active": "on",
         },
-    )  # fmt: skip
+    )
     assert "A target must be more than zero minutes." in page.content.decode()
     policy.refresh_from_db()
     assert policy.next_update_minutes == 120
@@ -196,10 +208,13 @@ def test_admin_refuses_an_update_target_of_zero(client_as, admin_user, policy):
 # --- Property: the owed update always equals a recomputation from its start -----------
 
 actions = st.lists(
-    st.tuples(st.sampled_from(["requester", "agent", "note", "pending", "resolve", "reopen", "priority"]),
-              st.integers(1, 60 * 20)),
-    min_size=1, max_size=10,
-)  # fmt: skip
+    st.tuples(
+        st.sampled_from(["requester", "agent", "note", "pending", "resolve", "reopen", "priority"]),
+        st.integers(1, 60 * 20),
+    ),
+    min_size=1,
+    max_size=10,
+)
 
 
 @settings(
@@ -227,7 +242,9 @@ def test_an_owed_update_is_always_due_its_target_after_the_first_unanswered_mess
             elif action == "note" and ticket.is_open:
                 services.add_comment(ticket, body="note", by=agent, internal=True)
             elif action == "pending" and ticket.status in (Status.NEW, Status.OPEN):
-                services.change_status(ticket, status=Status.PENDING, by=agent, version=None)
+                services.change_status(
+                    ticket, status=Status.PENDING, question="Which laptop?", by=agent, version=None
+                )
             elif action == "resolve" and ticket.is_open:
                 services.change_status(ticket, status=Status.RESOLVED, by=agent, version=None)
                 unanswered_since = None

@@ -58,7 +58,9 @@ def test_a_message_without_a_clear_mode_is_refused_and_nothing_is_sent(
 
 
 def test_history_shows_labels_not_codes(client_as, agent, ticket):
-    services.change_status(ticket, status=Ticket.Status.PENDING, by=agent, version=None)
+    services.change_status(
+        ticket, status=Ticket.Status.PENDING, question="Which laptop?", by=agent, version=None
+    )
     services.update_ticket(
         ticket,
         priority=Priority.P2,
@@ -86,3 +88,21 @@ def test_tabs_mark_the_active_one_also_in_the_fragment(client_as, agent, ticket,
         selected = re.findall(r'id="tab-(\w+)" [^>]*aria-selected="true"', body)
         assert selected == [tab]
         assert re.search(rf'class="nav-link active" role="tab" id="tab-{tab}"', body)
+
+
+def test_a_refused_status_change_keeps_the_question_typed(client_as, agent, ticket):
+    stale = ticket.version
+    services.take_ticket(ticket, by=agent)  # the ticket moves on: the page's version is stale
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "question": "Which printer, and its asset tag?", "version": stale},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "changed by someone else" in body
+    assert "Which printer, and its asset tag?</textarea>" in body
+    ticket.refresh_from_db()
+    assert re.search(rf'name="version" [^>]*value="{ticket.version}"', body) or (
+        f'value="{ticket.version}"' in body
+    )
+    assert ticket.status != Ticket.Status.PENDING

@@ -2,9 +2,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import ServiceFactory, TeamFactory, TicketFactory
+from accounts.models import NotificationKind
+from tests.factories import ServiceFactory, TeamFactory, TicketFactory, workspace_url
 from tickets import services
-from tickets.models import Priority, Ticket
+from tickets.models import OutboxMessage, Priority, Ticket
 
 HTMX = {"HX-Request": "true"}
 
@@ -16,13 +17,13 @@ def htmx(target: str) -> dict[str, str]:
 def test_end_users_get_404_for_the_workspace(client_as, requester, ticket):
     client = client_as(requester)
     assert client.get(reverse("workspace:queue")).status_code == 404
-    assert client.get(ticket.get_workspace_url()).status_code == 404
+    assert client.get(workspace_url(ticket)).status_code == 404
     assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
 
 
 def test_agent_of_another_team_gets_404_for_the_ticket(client_as, other_agent, ticket):
     client = client_as(other_agent)
-    assert client.get(ticket.get_workspace_url()).status_code == 404
+    assert client.get(workspace_url(ticket)).status_code == 404
     assert client.post(reverse("workspace:ticket-take", args=[ticket.pk])).status_code == 404
     assert (
         client.post(
@@ -127,9 +128,9 @@ def test_ticket_page_query_count_is_fixed(
 ):
     client = client_as(agent)
     services.add_comment(ticket, body="first", by=agent)
-    client.get(ticket.get_workspace_url())
+    client.get(workspace_url(ticket))
     with django_assert_num_queries(8) as few:
-        client.get(ticket.get_workspace_url())
+        client.get(workspace_url(ticket))
     for n in range(10):
         services.add_comment(
             ticket,
@@ -138,19 +139,19 @@ def test_ticket_page_query_count_is_fixed(
             internal=n % 3 == 0 and n % 2 == 0,
         )
     with django_assert_num_queries(len(few.captured_queries)):
-        client.get(ticket.get_workspace_url())
+        client.get(workspace_url(ticket))
     with django_assert_num_queries(len(few.captured_queries)):  # events instead of comments
-        client.get(ticket.get_workspace_url(), {"tab": "history"})
+        client.get(workspace_url(ticket), {"tab": "history"})
     for n in range(3):
         upload = SimpleUploadedFile(f"shot{n}.png", b"png")
         services.add_comment(ticket, body=f"file {n}", by=requester, files=[upload])
     with django_assert_num_queries(len(few.captured_queries) + 1):  # the files, in one read
-        client.get(ticket.get_workspace_url())
+        client.get(workspace_url(ticket))
 
 
 def test_ticket_page_shows_notes_to_staff(client_as, agent, ticket):
     services.add_comment(ticket, body="Check the switch.", internal=True, by=agent)
-    page = client_as(agent).get(ticket.get_workspace_url()).content.decode()
+    page = client_as(agent).get(workspace_url(ticket)).content.decode()
     assert "Check the switch." in page
     assert "Internal note" in page
 
@@ -179,7 +180,7 @@ def test_take_without_javascript_redirects_with_a_message(client_as, agent, tick
     response = client_as(agent).post(
         reverse("workspace:ticket-take", args=[ticket.pk]), follow=True
     )
-    assert response.redirect_chain[-1][0] == ticket.get_workspace_url()
+    assert response.redirect_chain[-1][0] == workspace_url(ticket)
     assert "You have this ticket now." in response.content.decode()
 
 
@@ -215,10 +216,15 @@ def test_empty_reply_is_shown_in_the_form(client_as, agent, ticket):
 
 def test_stale_edit_gets_a_clear_conflict(client_as, agent, second_agent, ticket):
     seen = ticket.version
-    client_as(second_agent).post(reverse("workspace:ticket-update", args=[ticket.pk]),
-                                 {"priority": 1, "service": ticket.service_id, "team": ticket.team_id, "version": seen})  # fmt: skip
-    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]),
-                                     {"status": "pending", "version": seen}, headers=HTMX)  # fmt: skip
+    client_as(second_agent).post(
+        reverse("workspace:ticket-update", args=[ticket.pk]),
+        {"priority": 1, "service": ticket.service_id, "team": ticket.team_id, "version": seen},
+    )
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "version": seen},
+        headers=HTMX,
+    )
     assert "changed by someone else" in response.content.decode()
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.status) == (1, Ticket.Status.NEW)
@@ -253,7 +259,7 @@ def test_invalid_transition_is_explained(client_as, agent, ticket):
 def test_history_tab_lists_events(client_as, agent, ticket):
     services.take_ticket(ticket, by=agent)
     response = client_as(agent).get(
-        ticket.get_workspace_url(), {"tab": "history"}, headers=htmx("ticket-tab")
+        workspace_url(ticket), {"tab": "history"}, headers=htmx("ticket-tab")
     )
     body = response.content.decode()
     assert "<html" not in body and "Taken" in body and "Sam Patel" in body
@@ -271,7 +277,7 @@ def test_history_tab_lists_events(client_as, agent, ticket):
 def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target, tab):
     body = (
         client_as(agent)
-        .get(ticket.get_workspace_url(), {"tab": tab}, headers=htmx(target))
+        .get(workspace_url(ticket), {"tab": tab}, headers=htmx(target))
         .content.decode()
     )
     assert f'id="{target}"' in body and "<html" not in body
@@ -281,9 +287,9 @@ def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target, tab
 
 def test_manager_sees_team_tickets_and_admin_sees_all(client_as, manager, admin_user, ticket):
     elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
-    assert client_as(manager).get(ticket.get_workspace_url()).status_code == 200
-    assert client_as(manager).get(elsewhere.get_workspace_url()).status_code == 404
-    assert client_as(admin_user).get(elsewhere.get_workspace_url()).status_code == 200
+    assert client_as(manager).get(workspace_url(ticket)).status_code == 200
+    assert client_as(manager).get(workspace_url(elsewhere)).status_code == 404
+    assert client_as(admin_user).get(workspace_url(elsewhere)).status_code == 200
 
 
 def test_queue_pages_without_counting(client_as, agent, service):
@@ -298,8 +304,11 @@ def test_queue_pages_without_counting(client_as, agent, service):
 
 
 def test_saving_the_same_status_says_nothing_changed(client_as, agent, ticket):
-    response = client_as(agent).post(reverse("workspace:ticket-status", args=[ticket.pk]),
-                                     {"status": "new", "version": ticket.version}, headers=HTMX)  # fmt: skip
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "new", "version": ticket.version},
+        headers=HTMX,
+    )
     assert "No change: it is already new." in response.content.decode()
     assert not ticket.events.filter(kind="status_changed").exists()
 
@@ -346,3 +355,27 @@ def test_queue_filters_have_visible_labels(client_as, agent):
     page = client_as(agent).get(reverse("workspace:queue")).content.decode()
     for label in ("Search", "Status", "Priority", "Service", "Team", "Assignee", "Sort"):
         assert f'">{label}</label>' in page
+
+
+def test_waiting_on_requester_from_the_sidebar_sends_them_the_question(client_as, agent, ticket):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "question": "Which laptop?", "version": ticket.version},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.PENDING
+    message = OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_WAITING)
+    assert (message.recipient, message.comment.body) == (ticket.requester, "Which laptop?")
+
+
+def test_waiting_on_requester_without_a_question_is_refused_with_a_reason(client_as, agent, ticket):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "question": " ", "version": ticket.version},
+        headers=HTMX,
+    )
+    assert "Tell the requester what you need from them." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW

@@ -19,7 +19,17 @@ from .sla_checks import check_sla
 from .triage import update_ticket
 
 __all__ = [
-    "AGENT_TRANSITIONS", "ConflictError", "add_comment", "assign_ticket", "cancel_ticket", "check_sla",
-    "change_status", "close_resolved_tickets", "confirm_resolution", "create_ticket",
-    "reopen_ticket", "take_ticket", "update_ticket",
-]  # fmt: skip
+    "AGENT_TRANSITIONS",
+    "ConflictError",
+    "add_comment",
+    "assign_ticket",
+    "cancel_ticket",
+    "check_sla",
+    "change_status",
+    "close_resolved_tickets",
+    "confirm_resolution",
+    "create_ticket",
+    "reopen_ticket",
+    "take_ticket",
+    "update_ticket",
+]

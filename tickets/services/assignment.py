@@ -71,9 +71,13 @@ def assign_ticket(ticket: Ticket, *, agent: User | None, by: User, version: int 
         fields.append("status")
     save_changes(ticket, fields, now=now)
     event = record_event(
-        ticket, TicketEvent.Kind.ASSIGNED, by=by, before=before,
-        after={"assignee": str(agent) if agent else None}, now=now,
-    )  # fmt: skip
+        ticket,
+        TicketEvent.Kind.ASSIGNED,
+        by=by,
+        before=before,
+        after={"assignee": str(agent) if agent else None},
+        now=now,
+    )
     if agent is not None and agent != by:
         notify([agent], kind=NotificationKind.TICKET_ASSIGNED, event=event)
     return ticket

@@ -18,6 +18,7 @@ from tickets.notifications import notify
 
 from .editing import (
     lock_for_edit,
+    notify_owner,
     record_clock_events,
     record_event,
     require_staff,
@@ -86,13 +87,10 @@ def add_comment(
     if before_status != ticket.status:
         before["status"], after["status"] = before_status, ticket.status
     event = record_event(ticket, kind, by=by, before=before, after=after, now=now)
-    if not internal:
-        recipient = ticket.requester if is_staff else ticket.assignee
-        if recipient is not None and recipient != by:
-            notify(
-                [recipient],
-                kind=NotificationKind.PUBLIC_REPLY,
-                event=event,
-                comment=comment,
-            )
+    if internal:
+        return comment
+    if is_staff:
+        notify([ticket.requester], kind=NotificationKind.PUBLIC_REPLY, event=event, comment=comment)
+    else:
+        notify_owner(ticket, event, kind=NotificationKind.PUBLIC_REPLY, by=by, comment=comment)
     return comment

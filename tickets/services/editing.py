@@ -119,8 +119,25 @@ def store_attachments(
     return stored
 
 
-def notify_team(ticket: Ticket, event: TicketEvent, *, exclude: User | None) -> None:
+def notify_team(
+    ticket: Ticket,
+    event: TicketEvent,
+    *,
+    exclude: User | None,
+    kind: str = NotificationKind.TICKET_IN_QUEUE,
+    comment: Comment | None = None,
+) -> None:
     members = ticket.team.members.filter(is_active=True)
     if exclude:
         members = members.exclude(pk=exclude.pk)
-    notify(members, kind=NotificationKind.TICKET_IN_QUEUE, event=event)
+    notify(members, kind=kind, event=event, comment=comment)
+
+
+def notify_owner(
+    ticket: Ticket, event: TicketEvent, *, kind: str, by: User, comment: Comment | None = None
+) -> None:
+    """Tell whoever works the ticket: its assignee, or its whole team while nobody has taken it."""
+    if ticket.assignee is None:
+        notify_team(ticket, event, exclude=by, kind=kind, comment=comment)
+    elif ticket.assignee != by:
+        notify([ticket.assignee], kind=kind, event=event, comment=comment)

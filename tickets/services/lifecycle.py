@@ -15,7 +15,7 @@ from tickets.notifications import notify
 
 from .editing import (
     lock_for_edit,
-    notify_team,
+    notify_owner,
     record_clock_events,
     record_event,
     require_staff,
@@ -36,7 +36,15 @@ AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) -> TicketEvent:
+def _set_status(
+    ticket: Ticket,
+    status: str,
+    *,
+    by: User | None,
+    now: datetime,
+    comment: Comment | None = None,
+) -> TicketEvent:
+    """Move the status, its clock and timestamps, and record the move (and the comment it carries)."""
     before = ticket.status
     ticket.status = status
     fields = ["status"]
@@ -52,15 +60,29 @@ def _set_status(ticket: Ticket, status: str, *, by: User | None, now: datetime) 
     clock = sla.on_status_change(ticket, before, status, now=now)
     save_changes(ticket, [*fields, *clock.fields], now=now)
     record_clock_events(ticket, clock.events, by=by, now=now)
+    after: dict[str, object] = {"status": status}
+    if comment is not None:
+        after["comment"] = comment.pk
     return record_event(
-        ticket, TicketEvent.Kind.STATUS_CHANGED, by=by,
-        before={"status": before}, after={"status": status}, now=now,
-    )  # fmt: skip
+        ticket,
+        TicketEvent.Kind.STATUS_CHANGED,
+        by=by,
+        before={"status": before},
+        after=after,
+        now=now,
+    )
 
 
 @transaction.atomic
-def change_status(ticket: Ticket, *, status: str, by: User, version: int | None) -> Ticket:
-    """Move a ticket through its lifecycle as an agent."""
+def change_status(
+    ticket: Ticket, *, status: str, by: User, version: int | None, question: str = ""
+) -> Ticket:
+    """Move a ticket through its lifecycle as an agent.
+
+    Waiting on the requester needs the question they must answer: it goes into the
+    conversation as a public comment and to the requester by email, since a ticket that
+    waits on someone who doesn't know what for waits for ever.
+    """
     require_staff(by, ticket)
     ticket = lock_for_edit(ticket, version)
     if status not in Status.values:
@@ -72,8 +94,23 @@ def change_status(ticket: Ticket, *, status: str, by: User, version: int | None)
             f"A ticket that is {ticket.get_status_display().lower()} can't be moved to "
             f"{Status(status).label.lower()}."
         )
+    question = question.strip()
+    if status == Status.PENDING and not question:
+        raise ValidationError({"question": "Tell the requester what you need from them."})
+    if status != Status.PENDING and question:
+        raise ValidationError(
+            {"question": "A question goes with “waiting on requester”; send it as a reply instead."}
+        )
+    now = timezone.now()
+    asked = None
+    if status == Status.PENDING:
+        # The move only pauses the clock; whether the question also counts as the response
+        # is for the SLA rules (tickets/sla/rules.py) to say.
+        asked = Comment.objects.create(ticket=ticket, author=by, body=question, created_at=now)
     reopened = ticket.status == Status.RESOLVED and status == Status.OPEN
-    event = _set_status(ticket, status, by=by, now=timezone.now())
+    event = _set_status(ticket, status, by=by, now=now, comment=asked)
+    if asked is not None and ticket.requester != by:
+        notify([ticket.requester], kind=NotificationKind.TICKET_WAITING, event=event, comment=asked)
     if status == Status.RESOLVED and ticket.requester != by:
         notify([ticket.requester], kind=NotificationKind.TICKET_RESOLVED, event=event)
     if reopened and ticket.assignee is not None and ticket.assignee != by:
@@ -105,24 +142,22 @@ def reopen_ticket(ticket: Ticket, *, reason: str, by: User) -> Ticket:
     if ticket.status != Status.RESOLVED:
         raise ValidationError("Only a resolved ticket can be reopened.")
     now = timezone.now()
-    Comment.objects.create(ticket=ticket, author=by, body=reason, created_at=now)
-    event = _set_status(ticket, Status.OPEN, by=by, now=now)
-    if ticket.assignee is not None:
-        notify([ticket.assignee], kind=NotificationKind.TICKET_REOPENED, event=event)
-    else:
-        notify_team(ticket, event, exclude=by)
+    comment = Comment.objects.create(ticket=ticket, author=by, body=reason, created_at=now)
+    event = _set_status(ticket, Status.OPEN, by=by, now=now, comment=comment)
+    notify_owner(ticket, event, kind=NotificationKind.TICKET_REOPENED, by=by, comment=comment)
     return ticket
 
 
 @transaction.atomic
 def cancel_ticket(ticket: Ticket, *, by: User) -> Ticket:
-    """The requester withdraws a ticket they no longer need."""
+    """The requester withdraws a ticket they no longer need; whoever works it is told."""
     if by != ticket.requester:
         raise PermissionDenied("Only the requester can withdraw this ticket.")
     ticket = lock_for_edit(ticket, None)
     if not ticket.is_open:
         raise ValidationError("Only an open ticket can be withdrawn.")
-    _set_status(ticket, Status.CANCELLED, by=by, now=timezone.now())
+    event = _set_status(ticket, Status.CANCELLED, by=by, now=timezone.now())
+    notify_owner(ticket, event, kind=NotificationKind.TICKET_WITHDRAWN, by=by)
     return ticket
 
 

@@ -47,7 +47,23 @@ from .rules import (
 )
 
 __all__ = [
-    "SLA_FIELDS", "UPDATE_FIELDS", "Change", "Effect", "format_minutes", "match_policy",
-    "moment_reached", "on_check", "on_create", "on_reclassify", "on_reply", "on_status_change",
-    "owe_update", "pause", "record_response", "replay", "schedule_for", "start", "stop",
-]  # fmt: skip
+    "SLA_FIELDS",
+    "UPDATE_FIELDS",
+    "Change",
+    "Effect",
+    "format_minutes",
+    "match_policy",
+    "moment_reached",
+    "on_check",
+    "on_create",
+    "on_reclassify",
+    "on_reply",
+    "on_status_change",
+    "owe_update",
+    "pause",
+    "record_response",
+    "replay",
+    "schedule_for",
+    "start",
+    "stop",
+]

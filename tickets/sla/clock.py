@@ -20,11 +20,21 @@ from tickets.models import SLAPolicy, Ticket, TicketEvent
 
 UPDATE_FIELDS = ["update_owed_since", "update_due_at", "update_warned_at", "update_breached_at"]
 SLA_FIELDS = [
-    "sla_policy", "sla_running_since", "sla_elapsed_minutes", "response_due_at", "resolution_due_at",
-    "response_outcome", "resolution_outcome", "response_warned_at", "resolution_warned_at",
-    "response_breached_at", "resolution_breached_at", "sla_due_at", "next_sla_check_at",
+    "sla_policy",
+    "sla_running_since",
+    "sla_elapsed_minutes",
+    "response_due_at",
+    "resolution_due_at",
+    "response_outcome",
+    "resolution_outcome",
+    "response_warned_at",
+    "resolution_warned_at",
+    "response_breached_at",
+    "resolution_breached_at",
+    "sla_due_at",
+    "next_sla_check_at",
     *UPDATE_FIELDS,
-]  # fmt: skip
+]
 # Statuses at which the clock stops for good (until a reopen resumes it).
 STOPPED_AT = (Ticket.Status.RESOLVED, Ticket.Status.CANCELLED)
 

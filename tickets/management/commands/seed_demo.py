@@ -104,37 +104,98 @@ SERVICES = [
 ]
 
 END_USERS = [
-    ("Ella Morgan", "Finance", "Accountant"), ("Oliver Grant", "Finance", "Controller"),
-    ("Mia Schneider", "People & HR", "HR Partner"), ("Noah Williams", "Sales", "Account Executive"),
-    ("Sofia Rossi", "Sales", "Sales Manager"), ("Liam O'Brien", "Marketing", "Content Lead"),
-    ("Isla Fraser", "Marketing", "Designer"), ("Ethan Clarke", "Engineering", "Software Engineer"),
-    ("Zara Ahmed", "Engineering", "Engineering Manager"), ("Jack Wilson", "Operations", "Logistics Planner"),
-    ("Grace Kim", "Operations", "Office Manager"), ("Leo Novak", "Legal", "Counsel"),
-    ("Amelia Brown", "Sales", "Sales Assistant"), ("Harry Evans", "Engineering", "QA Engineer"),
-    ("Freya Lund", "People & HR", "Recruiter"), ("Oscar Dubois", "Finance", "Payroll Specialist"),
-    ("Ava Thompson", "Marketing", "Events Coordinator"), ("Max Hoffmann", "Operations", "Facilities"),
-]  # fmt: skip
+    ("Ella Morgan", "Finance", "Accountant"),
+    ("Oliver Grant", "Finance", "Controller"),
+    ("Mia Schneider", "People & HR", "HR Partner"),
+    ("Noah Williams", "Sales", "Account Executive"),
+    ("Sofia Rossi", "Sales", "Sales Manager"),
+    ("Liam O'Brien", "Marketing", "Content Lead"),
+    ("Isla Fraser", "Marketing", "Designer"),
+    ("Ethan Clarke", "Engineering", "Software Engineer"),
+    ("Zara Ahmed", "Engineering", "Engineering Manager"),
+    ("Jack Wilson", "Operations", "Logistics Planner"),
+    ("Grace Kim", "Operations", "Office Manager"),
+    ("Leo Novak", "Legal", "Counsel"),
+    ("Amelia Brown", "Sales", "Sales Assistant"),
+    ("Harry Evans", "Engineering", "QA Engineer"),
+    ("Freya Lund", "People & HR", "Recruiter"),
+    ("Oscar Dubois", "Finance", "Payroll Specialist"),
+    ("Ava Thompson", "Marketing", "Events Coordinator"),
+    ("Max Hoffmann", "Operations", "Facilities"),
+]
 
 STAFF = {
-    "Sam Patel": User.Role.AGENT, "Chloe Martin": User.Role.AGENT, "Daniel Okafor": User.Role.AGENT,
-    "Lucas Meyer": User.Role.AGENT, "Ana Sousa": User.Role.AGENT, "Priya Nair": User.Role.AGENT,
-    "Tom Becker": User.Role.AGENT, "Yuki Tanaka": User.Role.AGENT,
-    "Maria Jones": User.Role.MANAGER, "Henrik Larsen": User.Role.MANAGER,
-}  # fmt: skip
+    "Sam Patel": User.Role.AGENT,
+    "Chloe Martin": User.Role.AGENT,
+    "Daniel Okafor": User.Role.AGENT,
+    "Lucas Meyer": User.Role.AGENT,
+    "Ana Sousa": User.Role.AGENT,
+    "Priya Nair": User.Role.AGENT,
+    "Tom Becker": User.Role.AGENT,
+    "Yuki Tanaka": User.Role.AGENT,
+    "Maria Jones": User.Role.MANAGER,
+    "Henrik Larsen": User.Role.MANAGER,
+}
 
 SUBJECTS = {
-    "Email & Calendar": ["Outlook keeps asking for my password", "Can't see the shared Finance calendar", "Emails to a customer bounce", "Need a distribution list for the project"],
-    "Laptops & Desktops": ["Laptop very slow since the update", "Second monitor not detected", "Laptop battery drains in an hour", "Request a new laptop for a new starter"],
-    "Printing": ["Printer on floor 2 jams on every job", "Can't find the colour printer", "Scanner doesn't send to email"],
-    "VPN & Remote Access": ["VPN disconnects every few minutes", "Can't connect to VPN from the hotel", "VPN access for a contractor"],
-    "Wi-Fi & Office Network": ["No Wi-Fi in meeting room Atlas", "Network port dead at desk 4.12", "Guest Wi-Fi for a visitor event"],
-    "Accounts & Passwords": ["Locked out after password change", "MFA app on my new phone", "Password reset for shared account"],
-    "Access Requests": ["Access to the Legal shared drive", "Add me to the Sales reporting group", "Admin rights to install software"],
-    "ERP (Finance)": ["Invoice approval stuck in workflow", "ERP report shows wrong totals", "Can't post journal entries"],
-    "CRM (Sales)": ["Pipeline report is empty", "Can't merge duplicate accounts", "CRM licence for a new account executive"],
-    "Phones & Mobile": ["Conference room phone has no dial tone", "New mobile phone for the field team", "Voicemail PIN reset"],
-    "File Sharing": ["File locked by a user who left", "Restore a deleted folder", "Shared drive is full"],
-}  # fmt: skip
+    "Email & Calendar": [
+        "Outlook keeps asking for my password",
+        "Can't see the shared Finance calendar",
+        "Emails to a customer bounce",
+        "Need a distribution list for the project",
+    ],
+    "Laptops & Desktops": [
+        "Laptop very slow since the update",
+        "Second monitor not detected",
+        "Laptop battery drains in an hour",
+        "Request a new laptop for a new starter",
+    ],
+    "Printing": [
+        "Printer on floor 2 jams on every job",
+        "Can't find the colour printer",
+        "Scanner doesn't send to email",
+    ],
+    "VPN & Remote Access": [
+        "VPN disconnects every few minutes",
+        "Can't connect to VPN from the hotel",
+        "VPN access for a contractor",
+    ],
+    "Wi-Fi & Office Network": [
+        "No Wi-Fi in meeting room Atlas",
+        "Network port dead at desk 4.12",
+        "Guest Wi-Fi for a visitor event",
+    ],
+    "Accounts & Passwords": [
+        "Locked out after password change",
+        "MFA app on my new phone",
+        "Password reset for shared account",
+    ],
+    "Access Requests": [
+        "Access to the Legal shared drive",
+        "Add me to the Sales reporting group",
+        "Admin rights to install software",
+    ],
+    "ERP (Finance)": [
+        "Invoice approval stuck in workflow",
+        "ERP report shows wrong totals",
+        "Can't post journal entries",
+    ],
+    "CRM (Sales)": [
+        "Pipeline report is empty",
+        "Can't merge duplicate accounts",
+        "CRM licence for a new account executive",
+    ],
+    "Phones & Mobile": [
+        "Conference room phone has no dial tone",
+        "New mobile phone for the field team",
+        "Voicemail PIN reset",
+    ],
+    "File Sharing": [
+        "File locked by a user who left",
+        "Restore a deleted folder",
+        "Shared drive is full",
+    ],
+}
 
 DETAILS = [
     "It started this morning and restarting did not help.",
@@ -161,9 +222,13 @@ NOTES = [
 
 # status, share of tickets
 STATUS_MIX = [
-    (Ticket.Status.NEW, 0.10), (Ticket.Status.OPEN, 0.18), (Ticket.Status.PENDING, 0.08),
-    (Ticket.Status.RESOLVED, 0.10), (Ticket.Status.CLOSED, 0.48), (Ticket.Status.CANCELLED, 0.06),
-]  # fmt: skip
+    (Ticket.Status.NEW, 0.10),
+    (Ticket.Status.OPEN, 0.18),
+    (Ticket.Status.PENDING, 0.08),
+    (Ticket.Status.RESOLVED, 0.10),
+    (Ticket.Status.CLOSED, 0.48),
+    (Ticket.Status.CANCELLED, 0.06),
+]
 
 
 def email_for(name: str) -> str:
@@ -199,18 +264,28 @@ class Command(BaseCommand):
         people: dict[str, User] = {}
         for name, department, title in END_USERS:
             people[name] = User.objects.create(
-                email=email_for(name), password=password, full_name=name, job_title=title,
+                email=email_for(name),
+                password=password,
+                full_name=name,
+                job_title=title,
                 department=departments[department],
-            )  # fmt: skip
+            )
         for name, role in STAFF.items():
             people[name] = User.objects.create(
-                email=email_for(name), password=password, full_name=name, role=role,
-                department=departments["Operations"], job_title=role.label,
-            )  # fmt: skip
+                email=email_for(name),
+                password=password,
+                full_name=name,
+                role=role,
+                department=departments["Operations"],
+                job_title=role.label,
+            )
         User.objects.create(
-            email="admin@example.com", password=password, full_name="Ada Admin",
-            role=User.Role.ADMIN, is_superuser=True,
-        )  # fmt: skip
+            email="admin@example.com",
+            password=password,
+            full_name="Ada Admin",
+            role=User.Role.ADMIN,
+            is_superuser=True,
+        )
 
         teams = {}
         for name, tier, lead, members in TEAMS:
@@ -247,9 +322,12 @@ class Command(BaseCommand):
         ]  # fmt: skip
         for name, match, response, resolution, update in policies:
             SLAPolicy.objects.create(
-                name=name, first_response_minutes=response, resolution_minutes=resolution,
-                next_update_minutes=update, **match,
-            )  # fmt: skip
+                name=name,
+                first_response_minutes=response,
+                resolution_minutes=resolution,
+                next_update_minutes=update,
+                **match,
+            )
 
     def seed_tickets(
         self,
@@ -288,19 +366,42 @@ class Command(BaseCommand):
             ticket = Ticket.objects.create(
                 subject=subject,
                 description=f"Hello,\n\n{subject}. {rng.choice(DETAILS)}\n\nThanks",
-                requester=requester, service=service, team=service.owner_team, assignee=assignee,
-                category=Ticket.Category.REQUEST if "Request" in service.name or rng.random() < 0.25 else Ticket.Category.INCIDENT,
-                impact=impact, urgency=urgency, priority=priority_for(impact, urgency),
-                status=status, created_at=created, updated_at=created,
-            )  # fmt: skip
-            events = [TicketEvent(ticket=ticket, actor=requester, kind=TicketEvent.Kind.CREATED,
-                                  after={"status": "new"}, created_at=created)]  # fmt: skip
+                requester=requester,
+                service=service,
+                team=service.owner_team,
+                assignee=assignee,
+                category=Ticket.Category.REQUEST
+                if "Request" in service.name or rng.random() < 0.25
+                else Ticket.Category.INCIDENT,
+                impact=impact,
+                urgency=urgency,
+                priority=priority_for(impact, urgency),
+                status=status,
+                created_at=created,
+                updated_at=created,
+            )
+            events = [
+                TicketEvent(
+                    ticket=ticket,
+                    actor=requester,
+                    kind=TicketEvent.Kind.CREATED,
+                    after={"status": "new"},
+                    created_at=created,
+                )
+            ]
             moment = created
             requester_wrote = None
             if assignee:
                 moment += timedelta(minutes=rng.randint(5, 240))
-                events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.TAKEN,
-                                          after={"assignee": str(assignee)}, created_at=min(moment, now)))  # fmt: skip
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        actor=assignee,
+                        kind=TicketEvent.Kind.TAKEN,
+                        after={"assignee": str(assignee)},
+                        created_at=min(moment, now),
+                    )
+                )
                 moment += timedelta(minutes=rng.randint(5, 120))
                 Comment.objects.create(
                     ticket=ticket,
@@ -331,8 +432,16 @@ class Command(BaseCommand):
             if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
                 moment += timedelta(hours=rng.randint(1, 48))
                 ticket.resolved_at = moment
-                events.append(TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.STATUS_CHANGED,
-                                          before={"status": "open"}, after={"status": "resolved"}, created_at=min(moment, now)))  # fmt: skip
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        actor=assignee,
+                        kind=TicketEvent.Kind.STATUS_CHANGED,
+                        before={"status": "open"},
+                        after={"status": "resolved"},
+                        created_at=min(moment, now),
+                    )
+                )
             if status == Ticket.Status.CLOSED:
                 moment += timedelta(hours=rng.randint(1, 72))
                 ticket.closed_at = min(moment, now)
