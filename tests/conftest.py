@@ -137,19 +137,21 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:
 
 @pytest.fixture
 def service_desk(db) -> Team:
-    return TeamFactory(name="Service Desk")
+    return TeamFactory.create(name="Service Desk")
 
 
 @pytest.fixture
 def agent(service_desk: Team) -> User:
-    user = UserFactory(full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT)
+    user = UserFactory.create(full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT)
     service_desk.members.add(user)
     return user
 
 
 @pytest.fixture
 def second_agent(service_desk: Team) -> User:
-    user = UserFactory(full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT)
+    user = UserFactory.create(
+        full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT
+    )
     service_desk.members.add(user)
     return user
 
@@ -157,14 +159,18 @@ def second_agent(service_desk: Team) -> User:
 @pytest.fixture
 def other_agent(db) -> User:
     """An agent of another team, who must not see the Service Desk's tickets."""
-    user = UserFactory(full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT)
-    TeamFactory(name="Network").members.add(user)
+    user = UserFactory.create(
+        full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT
+    )
+    TeamFactory.create(name="Network").members.add(user)
     return user
 
 
 @pytest.fixture
 def manager(service_desk: Team) -> User:
-    user = UserFactory(full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER)
+    user = UserFactory.create(
+        full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER
+    )
     service_desk.lead = user
     service_desk.save(update_fields=["lead"])
     return user
@@ -172,28 +178,30 @@ def manager(service_desk: Team) -> User:
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return UserFactory(full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN)
+    return UserFactory.create(full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN)
 
 
 @pytest.fixture
 def requester(db) -> User:
-    return UserFactory(full_name="Ella Morgan", email="ella@example.com")
+    return UserFactory.create(full_name="Ella Morgan", email="ella@example.com")
 
 
 @pytest.fixture
 def other_requester(db) -> User:
-    return UserFactory(full_name="Oscar Dubois", email="oscar@example.com")
+    return UserFactory.create(full_name="Oscar Dubois", email="oscar@example.com")
 
 
 @pytest.fixture
 def service(service_desk: Team) -> Service:
-    return ServiceFactory(name="Email & Calendar", owner_team=service_desk)
+    return ServiceFactory.create(name="Email & Calendar", owner_team=service_desk)
 
 
 @pytest.fixture
 def lead(service: Service) -> User:
     """Lea leads the team that owns the service: she hears of SLA breaches."""
-    person = UserFactory(email="lead@example.com", full_name="Lea Lead", role=User.Role.MANAGER)
+    person = UserFactory.create(
+        email="lead@example.com", full_name="Lea Lead", role=User.Role.MANAGER
+    )
     service.owner_team.lead = person
     service.owner_team.save(update_fields=["lead"])
     return person
@@ -201,7 +209,7 @@ def lead(service: Service) -> User:
 
 @pytest.fixture
 def ticket(requester: User, service: Service):
-    return TicketFactory(
+    return TicketFactory.create(
         requester=requester,
         service=service,
         subject="Outlook keeps asking for my password",

@@ -136,4 +136,4 @@ def test_create_superuser_with_email(db):
         True,
         True,
     )
-    assert UserFactory().is_staff is False
+    assert UserFactory.create().is_staff is False

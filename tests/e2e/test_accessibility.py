@@ -167,7 +167,7 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     # P2, and a ticket with no SLA at all.
     email = Service.objects.get(name="Email & Calendar")
     now = timezone.now()
-    TicketFactory(
+    TicketFactory.create(
         service=email,
         assignee=sam,
         status=Ticket.Status.OPEN,
@@ -179,7 +179,9 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         response_outcome=SLAOutcome.MET,
         subject="Payroll run blocked for all of Finance",
     )
-    TicketFactory(service=email, priority=Priority.P2, subject="Desk phone for a new starter")
+    TicketFactory.create(
+        service=email, priority=Priority.P2, subject="Desk phone for a new starter"
+    )
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
     notifications.sweep(now=timezone.now())
     own = {

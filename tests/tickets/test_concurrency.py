@@ -72,7 +72,7 @@ def test_overlapping_sla_checks_send_each_message_once(requester, agent, service
     from tickets.calendars import BusinessCalendar
     from tickets.models import OutboxMessage, SLAPolicy
 
-    lead = UserFactory(email="lead@example.com", role="manager")
+    lead = UserFactory.create(email="lead@example.com", role="manager")
     service.owner_team.lead = lead
     service.owner_team.save()
     SLAPolicy.objects.create(

@@ -68,7 +68,9 @@ def test_every_message_is_a_jinja2_template_with_text_and_html(kind):
 def test_html_part_escapes_what_people_wrote_and_text_part_keeps_it(
     kind, requester, agent, service
 ):
-    ticket = TicketFactory(requester=requester, service=service, subject="Can't <connect> & co")
+    ticket = TicketFactory.create(
+        requester=requester, service=service, subject="Can't <connect> & co"
+    )
     body = '<script>alert(1)</script><img src="http://tracker.example/p.gif">'
     email = render_kind(kind, ticket, requester, agent, body)
     html = email.alternatives[0].content

@@ -212,8 +212,8 @@ def test_every_kind_of_message_renders(kind, ticket, agent):
 def test_subject_lines_are_not_html_escaped(requester, agent):
     from tests.factories import ServiceFactory, TeamFactory
 
-    team = TeamFactory(name="Network & Infrastructure", members=[agent])
-    vpn = ServiceFactory(name="VPN & Remote Access", owner_team=team)
+    team = TeamFactory.create(name="Network & Infrastructure", members=[agent])
+    vpn = ServiceFactory.create(name="VPN & Remote Access", owner_team=team)
     ticket = services.create_ticket(
         requester=requester, by=requester, service=vpn, subject="Can't <connect>", description="d"
     )

@@ -45,9 +45,9 @@ def test_ids_it_has_not_seen_cost_one_query_per_kind_not_per_row(
     agent, service, django_assert_num_queries
 ):
     reference.current()
-    newcomers = [ServiceFactory(owner_team=service.owner_team) for _ in range(3)]
-    former_agent = UserFactory(role=User.Role.END_USER)  # assigned, then left the staff
-    tickets = [TicketFactory(service=s, assignee=former_agent) for s in newcomers]
+    newcomers = [ServiceFactory.create(owner_team=service.owner_team) for _ in range(3)]
+    former_agent = UserFactory.create(role=User.Role.END_USER)  # assigned, then left the staff
+    tickets = [TicketFactory.create(service=s, assignee=former_agent) for s in newcomers]
     listed = rows(*tickets)
     with django_assert_num_queries(2):  # the new services, the person no longer staff
         reference.attach(listed)
@@ -77,7 +77,7 @@ def test_someone_no_longer_staff_does_not_reload_it_on_every_page(
 def test_reloads_when_an_unknown_id_appears_after_a_second(time_machine, service):
     time_machine.move_to("2026-11-24 09:00", tick=False)
     first = reference.current()
-    added = TicketFactory(service=ServiceFactory(owner_team=service.owner_team))
+    added = TicketFactory.create(service=ServiceFactory.create(owner_team=service.owner_team))
     time_machine.shift(2)
     reference.attach(rows(added))
     assert reference.current() is not first
@@ -174,7 +174,7 @@ def test_deleting_reference_rows_in_the_admin_bumps_the_version(
     model, client_as, admin_user, django_capture_on_commit_callbacks
 ):
     make = {
-        "tickets_service": lambda: ServiceFactory(owner_team=TeamFactory()),
+        "tickets_service": lambda: ServiceFactory.create(owner_team=TeamFactory.create()),
         "accounts_team": TeamFactory,
         "tickets_slapolicy": lambda: SLAPolicy.objects.create(
             name="Spare",

@@ -163,12 +163,12 @@ def test_most_specific_policy_wins(office, default_policy, p2_policy, requester,
     )
     ticket = Ticket(requester=requester, service=service, priority=Priority.P2)
     assert sla.match_policy(ticket) == mail  # service beats department and priority
-    other_service = ServiceFactory(owner_team=service.owner_team)
+    other_service = ServiceFactory.create(owner_team=service.owner_team)
     assert (
         sla.match_policy(Ticket(requester=requester, service=other_service, priority=Priority.P2))
         == vip
     )
-    outsider = UserFactory(department=DepartmentFactory(name="Sales"))
+    outsider = UserFactory.create(department=DepartmentFactory.create(name="Sales"))
     assert (
         sla.match_policy(Ticket(requester=outsider, service=other_service, priority=Priority.P2))
         == p2_policy
