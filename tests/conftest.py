@@ -9,6 +9,7 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -71,9 +72,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the caches emptied as `_fast_and_isolated` empties them for a test.
     """
     for item in items:
-        test = getattr(item, "obj", None)
+        test: Any = getattr(item, "obj", None)
         uses_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
-            item.fixturenames
+            getattr(item, "fixturenames", ())
         )
         if not getattr(test, "is_hypothesis_test", False) or not uses_database:
             continue
@@ -113,7 +114,7 @@ def clear_own_cache() -> None:
     if not isinstance(cache, RedisCache):
         cache.clear()
         return
-    client = cache._cache.get_client(write=True)
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # its private client
     keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
     if keys:
         client.delete(*keys)

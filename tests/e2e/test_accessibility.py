@@ -162,6 +162,7 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         .order_by("pk")
         .first()
     )
+    assert team_ticket is not None
     services.add_comment(team_ticket, body="A note only the team sees.", by=sam, internal=True)
     # What a small demo may lack in the agent's teams: a P1 close to its resolution target, a
     # P2, and a ticket with no SLA at all.

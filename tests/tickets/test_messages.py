@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
 from django.utils import timezone
 
@@ -248,8 +249,10 @@ def test_reopen_message_carries_the_requesters_reason(
     expected = ["sam@example.com"] if assigned else ["chloe@example.com", "sam@example.com"]
     assert sorted(m.to[0] for m in mail.outbox) == expected
     for email in mail.outbox:
+        assert isinstance(email, EmailMultiAlternatives)
         assert "It dropped again this morning." in email.body
-        assert "It dropped again this morning." in email.alternatives[0].content
+        html, _ = email.alternatives[0]
+        assert "It dropped again this morning." in str(html)
     assert {kinds_for(ticket, address)[-1] for address in expected} == {
         NotificationKind.TICKET_REOPENED
     }

@@ -1,5 +1,8 @@
 """Reference data kept per process for busy lists: no query per row, never stale after an edit."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.forms import MultiWidget
 from django.urls import reverse
@@ -38,7 +41,9 @@ def test_attaches_related_rows_without_a_query_per_kind(
         reference.attach(listed)
         assert (listed[0].service.name, listed[0].team.name) == ("Email & Calendar", "Service Desk")
         assert listed[0].assignee == agent
-        assert listed[0].sla_policy.calendar.schedule().always
+        policy = listed[0].sla_policy
+        assert policy is not None
+        assert policy.calendar.schedule().always
 
 
 def test_ids_it_has_not_seen_cost_one_query_per_kind_not_per_row(
@@ -86,7 +91,7 @@ def test_reloads_when_an_unknown_id_appears_after_a_second(time_machine, service
 
 def admin_post_data(page) -> dict:
     """What the admin's change form would post back unchanged, including its inlines."""
-    data = {}
+    data: dict[str, object] = {}
     forms = [page.context["adminform"].form]
     for formset in page.context["inline_admin_formsets"]:
         management = formset.formset.management_form
@@ -96,7 +101,7 @@ def admin_post_data(page) -> dict:
         for name in form.fields:
             value, widget = form[name].value(), form.fields[name].widget
             if isinstance(widget, MultiWidget):  # the date and time of a moment
-                for index, part in enumerate(widget.decompress(value)):
+                for index, part in enumerate(widget.decompress(value) or []):
                     data[f"{form[name].html_name}_{index}"] = "" if part is None else part
             elif value is True:
                 data[form[name].html_name] = "on"
@@ -136,7 +141,9 @@ def test_a_name_changed_by_a_service_shows_at_once_in_every_process(
     for holder in (one, two):
         listed = rows(ticket)
         holder.attach(listed)
-        assert listed[0].assignee.full_name == "Sam Patel-Okafor"
+        assignee = listed[0].assignee
+        assert assignee is not None
+        assert assignee.full_name == "Sam Patel-Okafor"
 
 
 @pytest.mark.parametrize(
@@ -173,7 +180,7 @@ def test_every_save_in_the_reference_admins_bumps_the_version(
 def test_deleting_reference_rows_in_the_admin_bumps_the_version(
     model, client_as, admin_user, django_capture_on_commit_callbacks
 ):
-    make = {
+    make: dict[str, Callable[[], Any]] = {
         "tickets_service": lambda: ServiceFactory.create(owner_team=TeamFactory.create()),
         "accounts_team": TeamFactory,
         "tickets_slapolicy": lambda: SLAPolicy.objects.create(

@@ -23,8 +23,10 @@ LONDON = ZoneInfo("Europe/London")
 Status = Ticket.Status
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
 
 
 def make_office(name: str = "London office") -> BusinessCalendar:
@@ -330,6 +332,7 @@ def test_warning_then_breach_each_sent_once_even_if_the_task_runs_twice(
         (NotificationKind.SLA_WARNING, "sam@example.com"),
     ]
     assert ticket.events.filter(kind=TicketEvent.Kind.SLA_BREACHED).count() == 1
+    assert ticket.next_sla_check_at is not None
     assert ticket.next_sla_check_at > breach  # now watching the resolution target
 
 
@@ -448,20 +451,23 @@ def test_stored_due_times_equal_a_replay_of_the_history(
     if ticket.resolution_outcome:  # judged: the due time stays as it was, for the record
         due = ticket.resolution_due_at  # None when it was resolved while paused
         late = ticket.resolution_breached_at is not None or (
-            due is not None and ticket.resolved_at > due
+            due is not None and ticket.resolved_at is not None and ticket.resolved_at > due
         )
         assert ticket.resolution_outcome == ("breached" if late else "met")
     elif running is None:  # paused
         assert ticket.resolution_due_at is None
     else:
-        schedule = ticket.sla_policy.calendar.schedule()
-        left = ticket.sla_policy.resolution_minutes - used
+        policy = ticket.sla_policy
+        assert policy is not None
+        schedule = policy.calendar.schedule()
+        left = policy.resolution_minutes - used
         if left > 0:
             assert ticket.resolution_due_at == add_business_minutes(schedule, running, left)
         else:  # a stricter policy came late: due when the history's count passed the target
+            assert ticket.resolution_due_at is not None
             assert ticket.resolution_due_at < running
             assert ticket.resolution_due_at == sla.moment_reached(
-                ticket, ticket.sla_policy.resolution_minutes, now=moment, schedule=schedule
+                ticket, policy.resolution_minutes, now=moment, schedule=schedule
             )
 
 

@@ -261,6 +261,8 @@ def test_an_owed_update_is_always_due_its_target_after_the_first_unanswered_mess
     if unanswered_since is None:
         assert ticket.update_due_at is None
     else:
+        assert ticket.sla_policy is not None and target is not None
+        assert ticket.sla_due_at is not None and ticket.update_due_at is not None
         schedule = ticket.sla_policy.calendar.schedule()
         assert ticket.update_due_at == add_business_minutes(schedule, unanswered_since, target)
         assert ticket.sla_due_at <= ticket.update_due_at

@@ -148,7 +148,9 @@ def test_worker_delivers_each_message_once_after_commit(requester, agent, servic
         assert message["Subject"].startswith(f"[{ticket.number}] ")
         assert message["References"] == f"<ticket-{ticket.pk}@servicedesk.test>"
     # A second nudge for a sent row (a redelivered task) sends nothing.
-    redelivered = tasks.deliver_event_messages.delay(rows.first().event_id)
+    first = rows.first()
+    assert first is not None
+    redelivered = tasks.deliver_event_messages.delay(first.event_id)
     assert worker.result_of(redelivered.id) == "0"
     assert len(worker.messages) == 2
     assert set(rows.values_list("attempts", flat=True)) == {1}

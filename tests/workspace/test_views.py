@@ -377,6 +377,7 @@ def test_waiting_on_requester_from_the_sidebar_sends_them_the_question(client_as
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.PENDING
     message = OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_WAITING)
+    assert message.comment is not None
     assert (message.recipient, message.comment.body) == (ticket.requester, "Which laptop?")
 
 
