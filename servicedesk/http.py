@@ -12,9 +12,6 @@ from django_htmx.middleware import HtmxDetails
 from accounts.models import User
 
 
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-class AuthedHtmxRequest(HtmxRequest):
+class AuthedHtmxRequest(HttpRequest):
     user: User
+    htmx: HtmxDetails
