@@ -80,8 +80,9 @@ def test_a_worker_on_the_embedded_broker_stops_within_seconds_of_sigterm(tmp_pat
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert worker.stdout is not None  # stdout=PIPE
     try:
-        for line in worker.stdout:  # type: ignore[union-attr]
+        for line in worker.stdout:
             if " ready." in line:
                 break
         time.sleep(1)  # well into the loop's waiting

@@ -43,7 +43,8 @@ class Worker:
         self._reader.start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:  # type: ignore[union-attr]
+        assert self.process.stdout is not None  # stdout=PIPE
+        for line in self.process.stdout:
             self.log.append(line)
             if " ready." in line:
                 self.ready.set()
