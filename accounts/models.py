@@ -33,6 +33,7 @@ class UserQuerySet(models.QuerySet["User"]):
         return self.filter(role__in=User.STAFF_ROLES, is_active=True)
 
 
+# django-stubs can't take a from_queryset() of BaseUserManager as a base class.
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
@@ -119,7 +120,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The teams this person belongs to or leads, read once per request."""
         return list(Team.objects.of(self).order_by().values_list("pk", flat=True))
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         if self.is_active and self.is_admin:
             return True
         return super().has_perm(perm, obj)

@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from servicedesk.http import AuthedHtmxRequest
 
 from . import services
 from .forms import PreferencesForm, ProfileForm
@@ -10,7 +12,7 @@ from .forms import PreferencesForm, ProfileForm
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedHtmxRequest) -> HttpResponse:
     user = request.user
     kinds = services.kinds_for(user)
     if request.method == "POST":

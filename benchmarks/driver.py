@@ -15,7 +15,7 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 
 def request(base: str, page: dict[str, Any]) -> tuple[float, int, int | None]:
@@ -32,7 +32,7 @@ def request(base: str, page: dict[str, Any]) -> tuple[float, int, int | None]:
         headers["Referer"] = base + page["path"]
     if page.get("csrf"):
         headers["X-CSRFToken"] = page["csrf"]
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection = http.client.HTTPConnection(cast(str, url.hostname), url.port, timeout=30)
     started = time.perf_counter()
     try:
         connection.request(page.get("method", "GET"), page["path"], body=body, headers=headers)

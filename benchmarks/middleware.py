@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,9 @@ class QueryCountMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         count = 0
 
-        def counter(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        def counter(
+            execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+        ) -> Any:
             nonlocal count
             count += 1
             return execute(sql, params, many, context)

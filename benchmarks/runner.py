@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
@@ -41,7 +42,7 @@ def typical_end_user() -> User:
 
 
 # Targets from the benchmark issue, checked against every run (None: no target).
-TARGETS = {
+TARGETS: dict[str, dict[str, float]] = {
     "queue": {"ratio": 2.0, "p95_ms": 80},
     "ticket": {"ratio": 2.0, "p95_ms": 80},
     "portal": {"ratio": 2.0},
@@ -56,11 +57,18 @@ class Session:
     csrf: str
 
 
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
 def _http(
     base: str, method: str, path: str, *, cookie: str = "", form: dict[str, str] | None = None
-) -> http.client.HTTPResponse:
+) -> Reply:
     url = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn = http.client.HTTPConnection(cast(str, url.hostname), url.port, timeout=30)
     headers = {"Cookie": cookie}
     body = None
     if form is not None:
@@ -68,12 +76,19 @@ def _http(
         headers |= {"Content-Type": "application/x-www-form-urlencoded", "Referer": base + path}
     conn.request(method, path, body=body, headers=headers)
     response = conn.getresponse()
-    response.body = response.read()  # type: ignore[attr-defined]
+    reply = Reply(status=response.status, headers=response.headers, body=response.read())
     conn.close()
-    return response
+    return reply
 
 
-def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> dict[str, str]:
+def _form_token(body: bytes) -> str:
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if match is None:
+        raise RuntimeError("The page has no CSRF token.")
+    return match.group(1).decode()
+
+
+def _cookies(response: Reply, jar: dict[str, str]) -> dict[str, str]:
     for header in response.headers.get_all("Set-Cookie") or []:
         name, _, rest = header.partition("=")
         jar[name.strip()] = rest.split(";", 1)[0]
@@ -83,7 +98,7 @@ def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> dict[st
 def log_in(base: str, email: str) -> Session:
     page = _http(base, "GET", "/accounts/login/")
     jar = _cookies(page, {})
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1).decode()  # type: ignore[attr-defined]
+    token = _form_token(page.body)
     cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
     response = _http(
         base,
@@ -123,12 +138,12 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
         .first()
     )
     service = Service.objects.filter(owner_team__members=agent).order_by("pk").first()
+    if service is None:
+        raise RuntimeError("The benchmark agent's teams own no service: seed the database first.")
     # Tickets the run submits go to another team, so they don't pile up in the measured queues.
     elsewhere = Service.objects.exclude(owner_team__members=agent).order_by("pk").first() or service
     submit = _http(base, "GET", "/portal/tickets/new/", cookie=people["end_user"].cookie)
-    form_token = (
-        re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', submit.body).group(1).decode()
-    )  # type: ignore[attr-defined]
+    form_token = _form_token(submit.body)
 
     def page(name: str, path: str, role: str | None, kind: str, **extra: Any) -> dict[str, Any]:
         cookie = people[role].cookie if role else ""
@@ -256,7 +271,7 @@ def verdict(row: dict[str, Any]) -> str:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, port: int, workers: int):  # type: ignore[no-untyped-def]
+def gunicorn(database_url: str, *, port: int, workers: int) -> Iterator[str]:
     """The app as production runs it: gunicorn, DEBUG off, collected static files."""
     var = ROOT / "var" / "bench"
     env = {
@@ -330,7 +345,8 @@ def machine() -> dict[str, Any]:
     memory_kb = 0
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
-        memory_kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1))
+        total = re.search(r"MemTotal:\s+(\d+)", meminfo.read_text())
+        memory_kb = int(total.group(1)) if total else 0
     return {
         "cores": os.cpu_count(),
         "memory_gb": round(memory_kb / 1024 / 1024, 1),

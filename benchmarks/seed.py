@@ -10,10 +10,12 @@ of services and requesters.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from accounts.models import Department, Team, User
 from tickets.models import Comment, Service, Ticket, TicketEvent
@@ -92,7 +94,7 @@ def seeded_size() -> int | None:
         return row[0] if row else None
 
 
-def seed(volumes: Volumes, *, log=print) -> float:  # type: ignore[no-untyped-def]
+def seed(volumes: Volumes, *, log: Callable[[str], object] = print) -> float:
     """Fill an empty, migrated database. Returns the seconds it took."""
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -120,7 +122,7 @@ def seed(volumes: Volumes, *, log=print) -> float:  # type: ignore[no-untyped-de
     return time.monotonic() - started
 
 
-def _analyze(log) -> None:  # type: ignore[no-untyped-def]
+def _analyze(log: Callable[[str], object]) -> None:
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -140,7 +142,7 @@ def tidy_tickets() -> float:
     return time.monotonic() - started
 
 
-def _people(cursor, volumes: Volumes) -> None:  # type: ignore[no-untyped-def]
+def _people(cursor: CursorWrapper, volumes: Volumes) -> None:
     user, team, dept, service = (m._meta.db_table for m in (User, Team, Department, Service))
     members = Team.members.through._meta.db_table
     password = make_password(PASSWORD)
@@ -188,7 +190,7 @@ def _people(cursor, volumes: Volumes) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _tickets(cursor, volumes: Volumes) -> None:  # type: ignore[no-untyped-def]
+def _tickets(cursor: CursorWrapper, volumes: Volumes) -> None:
     ticket, user, team, service = (m._meta.db_table for m in (Ticket, User, Team, Service))
     cursor.execute(
         f"""
@@ -254,7 +256,7 @@ def _tickets(cursor, volumes: Volumes) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _comments(cursor) -> None:  # type: ignore[no-untyped-def]
+def _comments(cursor: CursorWrapper) -> None:
     comment, ticket = Comment._meta.db_table, Ticket._meta.db_table
     # About three per ticket (0 to 6), alternating requester and agent, some internal.
     cursor.execute(
@@ -270,7 +272,7 @@ def _comments(cursor) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _events(cursor) -> None:  # type: ignore[no-untyped-def]
+def _events(cursor: CursorWrapper) -> None:
     event, ticket = TicketEvent._meta.db_table, Ticket._meta.db_table
     # About six per ticket (3 to 9): the audit trail is the largest table.
     cursor.execute(
@@ -291,13 +293,13 @@ LONG_THREAD_SQL = """
 """
 
 
-def long_thread_ticket(cursor) -> tuple[int, int, int] | None:  # type: ignore[no-untyped-def]
+def long_thread_ticket(cursor: CursorWrapper) -> tuple[int, int, int] | None:
     """The open ticket of agent 1 that carries the long thread."""
     cursor.execute(LONG_THREAD_SQL)
     return cursor.fetchone()
 
 
-def _long_thread(cursor) -> None:  # type: ignore[no-untyped-def]
+def _long_thread(cursor: CursorWrapper) -> None:
     """One open ticket of agent 1 gets a thread of 60 messages and 120 events."""
     comment, event = Comment._meta.db_table, TicketEvent._meta.db_table
     row = long_thread_ticket(cursor)

@@ -5,15 +5,16 @@ middleware as every page and for a logged-in user. Routed only in benchmark runs
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from servicedesk.http import AuthedHtmxRequest
 from tickets.models import Ticket
 
 
 @login_required
 @require_GET
-def floor(request: HttpRequest) -> HttpResponse:
+def floor(request: AuthedHtmxRequest) -> HttpResponse:
     tickets = Ticket.objects.order_by("-pk").values("pk", "subject", "status")[:25]
     return render(request, "benchmarks/floor.html", {"tickets": tickets})

@@ -4,17 +4,18 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from servicedesk.http import AuthedHtmxRequest
 from tickets.models import Priority, Ticket
 
 
 @login_required
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedHtmxRequest) -> HttpResponse:
     if not (request.user.is_manager or request.user.is_admin):
         raise Http404
     visible = Ticket.objects.visible_to(request.user)

@@ -1,4 +1,7 @@
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from servicedesk.widgets import RadioSelect, Select
 from tickets.forms import MultipleFileField
@@ -53,14 +56,14 @@ class TicketForm(forms.Form):
         initial=Level.LOW,
         widget=RadioSelect(attrs={"class": "form-check-input"}),
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files
         label="Attachments", help_text="Screenshots or files, up to 5, 10 MB each."
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, services: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
 
 
 class ReplyForm(forms.Form):
@@ -69,7 +72,7 @@ class ReplyForm(forms.Form):
         max_length=20000,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
     )
-    files = MultipleFileField(label="Attachments")
+    files = MultipleFileField(label="Attachments")  # type: ignore[assignment]  # a field, not BaseForm.files
 
 
 class ReopenForm(forms.Form):

@@ -5,17 +5,18 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render
 from tickets import reference, services
 from tickets.forms import add_service_error
-from tickets.models import Attachment, Comment, Service, Ticket
+from tickets.models import Attachment, Comment, Service, Ticket, TicketQuerySet
 
 from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
 
@@ -43,16 +44,16 @@ DETAIL_FIELDS = (
 )
 
 
-def my_tickets(user: User):  # type: ignore[no-untyped-def]
+def my_tickets(user: User) -> TicketQuerySet:
     """The portal shows people the tickets they asked for, whatever their role."""
     return Ticket.objects.visible_to(user).filter(requester=user)
 
 
-def my_ticket_list(user: User):  # type: ignore[no-untyped-def]
+def my_ticket_list(user: User) -> TicketQuerySet:
     return my_tickets(user).select_related("service").only(*LIST_FIELDS)
 
 
-def get_my_ticket(request: HttpRequest, pk: int, *, fields: tuple[str, ...] = ()) -> Ticket:
+def get_my_ticket(request: AuthedHtmxRequest, pk: int, *, fields: tuple[str, ...] = ()) -> Ticket:
     """One of the person's own tickets; anyone else's is a 404.
 
     Pages that only show it read just the `fields` they show; changes read it whole.
@@ -67,7 +68,7 @@ def get_my_ticket(request: HttpRequest, pk: int, *, fields: tuple[str, ...] = ()
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHtmxRequest) -> HttpResponse:
     open_tickets = my_ticket_list(request.user).open().order_by("-updated_at")
     context = {
         "nav": "portal",
@@ -79,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedHtmxRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     tickets = my_ticket_list(request.user).search(query)[:10] if query else []
@@ -89,7 +90,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthedHtmxRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     tickets = my_ticket_list(request.user).order_by("-updated_at")
     if show == "open":
@@ -108,7 +109,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_create(request: HttpRequest) -> HttpResponse:
+def ticket_create(request: AuthedHtmxRequest) -> HttpResponse:
     # What the form lists and the service needs of the choice; descriptions stay unread.
     catalogue = (
         Service.objects.visible_to(request.user).active().only("name", "owner_team", "is_active")
@@ -150,12 +151,14 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk, fields=DETAIL_FIELDS)
     return render(request, "portal/ticket_detail.html", _detail_context(request, ticket))
 
 
-def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
+def _detail_context(
+    request: AuthedHtmxRequest, ticket: Ticket, **forms: object
+) -> dict[str, object]:
     reference.attach([ticket])  # its service, team and assignee, to show
     # The portal shows the public conversation, even to staff following their own ticket.
     comments = Comment.objects.visible_to(request.user).filter(ticket=ticket, is_internal=False)
@@ -175,7 +178,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> di
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_reply(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -197,7 +200,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_confirm(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk)
     try:
         services.confirm_resolution(ticket, by=request.user)
@@ -210,7 +213,7 @@ def ticket_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_reopen(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk)
     form = ReopenForm(request.POST)
     if form.is_valid():
@@ -227,7 +230,7 @@ def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_cancel(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_my_ticket(request, pk)
     if request.POST.get("confirm") != "yes":
         messages.info(request, "Nothing changed: confirm that you want to withdraw the ticket.")

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from . import versions
 
 
-class VersionedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class VersionedAdmin(admin.ModelAdmin):
     """The admin of rows that other processes keep a copy of: every edit bumps their version.
 
     Saves (with their inlines and many-to-many rows) and deletes, single or by the delete
@@ -30,12 +30,12 @@ class VersionedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().delete_model(request, obj)
         versions.bump(*self.versions_bumped)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:  # type: ignore[type-arg]
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         super().delete_queryset(request, queryset)
         versions.bump(*self.versions_bumped)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows only the services write: admins may look, never add, change or delete."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -17,6 +17,6 @@ from kombu.transport import filesystem
 class FilesystemTransport(filesystem.Transport):
     polling_interval = 0.25
 
-    def drain_events(self, connection: Any, timeout: float | None = None) -> None:
+    def drain_events(self, connection: Any, timeout: float | None = None, **kwargs: Any) -> None:
         turn = self.polling_interval if timeout is None else min(timeout, self.polling_interval)
-        super().drain_events(connection, timeout=turn)
+        super().drain_events(connection, timeout=turn, **kwargs)

@@ -15,6 +15,9 @@ from django.urls import path
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
+from servicedesk.http import AuthedHtmxRequest
+
 app_name = "devmail"
 
 
@@ -34,7 +37,7 @@ def _parse(path: Path) -> list[EmailMessage]:
     raw = path.read_bytes()
     chunks = [c.strip(b"\n") for c in raw.split(b"\n" + b"-" * 79 + b"\n") if c.strip()]
     parser = BytesParser(policy=policy.default)
-    return [parser.parsebytes(chunk) for chunk in chunks]  # type: ignore[misc]
+    return [parser.parsebytes(chunk) for chunk in chunks]
 
 
 def _guard(request: HttpRequest) -> None:
@@ -42,7 +45,7 @@ def _guard(request: HttpRequest) -> None:
         raise Http404
 
 
-def _is_for(msg: EmailMessage, user) -> bool:  # type: ignore[no-untyped-def]
+def _is_for(msg: EmailMessage, user: User) -> bool:
     """Admins read every message; anyone else only those addressed to them."""
     if user.is_admin:
         return True
@@ -52,7 +55,7 @@ def _is_for(msg: EmailMessage, user) -> bool:  # type: ignore[no-untyped-def]
 
 @login_required
 @require_GET
-def mail_list(request: HttpRequest) -> HttpResponse:
+def mail_list(request: AuthedHtmxRequest) -> HttpResponse:
     _guard(request)
     items = []
     for mail_file in _messages()[:200]:
@@ -71,7 +74,7 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     return render(request, "devmail/list.html", {"nav": "dev-mail", "items": items})
 
 
-def _load(request: HttpRequest, name: str, index: int) -> EmailMessage:
+def _load(request: AuthedHtmxRequest, name: str, index: int) -> EmailMessage:
     """One message the person may read; someone else's is missing (404), not forbidden."""
     path = _mail_dir() / f"{name}.log"
     if "/" in name or ".." in name or not path.exists():
@@ -84,7 +87,7 @@ def _load(request: HttpRequest, name: str, index: int) -> EmailMessage:
 
 @login_required
 @require_GET
-def mail_detail(request: HttpRequest, name: str, index: int) -> HttpResponse:
+def mail_detail(request: AuthedHtmxRequest, name: str, index: int) -> HttpResponse:
     _guard(request)
     msg = _load(request, name, index)
     text = msg.get_body(preferencelist=("plain",))
@@ -102,14 +105,14 @@ def mail_detail(request: HttpRequest, name: str, index: int) -> HttpResponse:
 @login_required
 @require_GET
 @xframe_options_sameorigin
-@csp_replace(
+@csp_replace(  # type: ignore[arg-type]  # django-csp types a view as taking only the request
     {
         "frame-ancestors": ["'self'"],
         "style-src": ["'unsafe-inline'"],
         "sandbox": ["allow-popups", "allow-top-navigation-by-user-activation"],
     }
 )
-def mail_html(request: HttpRequest, name: str, index: int) -> HttpResponse:
+def mail_html(request: AuthedHtmxRequest, name: str, index: int) -> HttpResponse:
     """The HTML part on its own, framed by the detail page with scripts disabled."""
     _guard(request)
     html = _load(request, name, index).get_body(preferencelist=("html",))

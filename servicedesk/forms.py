@@ -1,5 +1,7 @@
 """How form widgets render: through Django's Jinja2 widget templates where there are some."""
 
+from typing import Any
+
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
 
@@ -14,7 +16,7 @@ class WidgetRenderer(BaseRenderer):
         self.fast = Jinja2()
         self.fallback = DjangoTemplates()
 
-    def get_template(self, template_name: str):  # type: ignore[no-untyped-def]
+    def get_template(self, template_name: str) -> Any:
         try:
             return self.fast.get_template(template_name)
         except TemplateDoesNotExist:

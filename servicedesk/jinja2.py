@@ -27,6 +27,13 @@ from markupsafe import Markup
 
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Ticket
 
+
+@lru_cache(maxsize=256)
+def _month_abbreviation(month: int, language: str | None) -> str:
+    """A month's short name in the active language, translated once, not per date shown."""
+    return str(MONTHS_3[month]).title()
+
+
 # Format characters long lists use, written as Django writes them; others go to Django.
 FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
     "j": lambda moment: str(moment.day),
@@ -65,12 +72,6 @@ def _fast_format(format_string: str) -> tuple[str | Callable[[datetime], str], .
     return tuple(parts)
 
 
-@lru_cache(maxsize=256)
-def _month_abbreviation(month: int, language: str | None) -> str:
-    """A month's short name in the active language, translated once, not per date shown."""
-    return str(MONTHS_3[month]).title()
-
-
 def age(moment: datetime | None) -> str:
     """A compact age for dense tables: 45m, 5h, 3d, 6w."""
     if moment is None:
@@ -102,10 +103,10 @@ EVENT_LABELS: dict[str, dict[Any, str]] = {
     "status": STATUS_LABELS,
     "priority": {**PRIORITY_LABELS, **{str(key): label for key, label in PRIORITY_LABELS.items()}},
     "category": dict(Ticket.Category.choices),
-    "impact": dict(Ticket._meta.get_field("impact").choices or []),
-    "urgency": dict(Ticket._meta.get_field("urgency").choices or []),
-    "response_outcome": dict(Ticket._meta.get_field("response_outcome").choices or []),
-    "resolution_outcome": dict(Ticket._meta.get_field("resolution_outcome").choices or []),
+    "impact": dict(Ticket._meta.get_field("impact").flatchoices),
+    "urgency": dict(Ticket._meta.get_field("urgency").flatchoices),
+    "response_outcome": dict(Ticket._meta.get_field("response_outcome").flatchoices),
+    "resolution_outcome": dict(Ticket._meta.get_field("resolution_outcome").flatchoices),
     "target": {"response": "first response", "resolution": "resolution", "update": "next update"},
 }
 
@@ -115,7 +116,7 @@ def event_value(value: object, key: str = "") -> object:
     labels = EVENT_LABELS.get(key)
     if labels is not None and not isinstance(value, list | dict):
         try:
-            return labels.get(value, value)  # type: ignore[call-overload]
+            return labels.get(value, value)
         except TypeError:
             return value
     if isinstance(value, str) and ISO_MOMENT.match(value):

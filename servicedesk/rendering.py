@@ -6,7 +6,7 @@ names are the element ids with underscores, since Jinja2 names cannot hold a hyp
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
@@ -38,7 +38,7 @@ def render_fragments(
     *,
     fragments: Sequence[str],
 ) -> str:
-    backend: Jinja2 = engines["jinja2"]  # type: ignore[assignment]
+    backend = cast(Jinja2, engines["jinja2"])
     # What Django's Jinja2 backend gives a whole page: the request, the CSRF token and the
     # context processors' values.
     full: dict[str, Any] = {

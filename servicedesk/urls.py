@@ -8,10 +8,12 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
+from servicedesk.http import AuthedHtmxRequest
+
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHtmxRequest) -> HttpResponse:
     """Send each person to where they work: agents to their queues, others to the portal."""
     return redirect("workspace:queue" if request.user.is_staff_member else "portal:home")
 

@@ -14,6 +14,7 @@ from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 
 def _pairs(choices: Iterable[Any]) -> Iterator[tuple[object, object]]:
@@ -25,7 +26,10 @@ def _pairs(choices: Iterable[Any]) -> Iterator[tuple[object, object]]:
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         return chain(
             empty,
-            ((field.prepare_value(obj), field.label_from_instance(obj)) for obj in field.queryset),
+            (
+                (field.prepare_value(obj), field.label_from_instance(obj))
+                for obj in choices.queryset
+            ),
         )
     return iter(choices)
 
@@ -37,7 +41,7 @@ def _is_grouped(pairs: list[tuple[object, object]]) -> bool:
 class Select(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> str:
+    ) -> SafeString:
         pairs = list(_pairs(self.choices))
         if _is_grouped(pairs):
             return super().render(name, value, attrs, renderer)
@@ -56,7 +60,7 @@ class RadioSelect(forms.RadioSelect):
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> str:
+    ) -> SafeString:
         pairs = list(_pairs(self.choices))
         if _is_grouped(pairs):
             return super().render(name, value, attrs, renderer)
@@ -68,7 +72,7 @@ class RadioSelect(forms.RadioSelect):
         for index, (key, label) in enumerate(pairs):
             item = {"type": "radio", "name": name, "value": key, **base}
             if input_id:
-                item["id"] = self.id_for_label(input_id, index)
+                item["id"] = self.id_for_label(input_id, str(index))
             if str(key) in chosen:
                 item["checked"] = True
             rows.append(

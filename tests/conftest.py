@@ -9,6 +9,7 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -71,9 +72,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the caches emptied as `_fast_and_isolated` empties them for a test.
     """
     for item in items:
-        test = getattr(item, "obj", None)
+        test: Any = getattr(item, "obj", None)
         uses_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
-            item.fixturenames
+            getattr(item, "fixturenames", ())
         )
         if not getattr(test, "is_hypothesis_test", False) or not uses_database:
             continue
@@ -83,7 +84,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def rolled_back_per_example(example: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(example)
-    def run(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def run(*args, **kwargs) -> None:
         clear_own_cache()
         reference.forget()
         with transaction.atomic():
@@ -113,14 +114,14 @@ def clear_own_cache() -> None:
     if not isinstance(cache, RedisCache):
         cache.clear()
         return
-    client = cache._cache.get_client(write=True)
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # its private client
     keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _fast_and_isolated(settings, tmp_path: Path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -136,72 +137,80 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def service_desk(db) -> Team:  # type: ignore[no-untyped-def]
-    return TeamFactory(name="Service Desk")
+def service_desk(db) -> Team:
+    return TeamFactory.create(name="Service Desk")
 
 
 @pytest.fixture
 def agent(service_desk: Team) -> User:
-    user = UserFactory(full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT)
+    user = UserFactory.create(full_name="Sam Patel", email="sam@example.com", role=User.Role.AGENT)
     service_desk.members.add(user)
     return user
 
 
 @pytest.fixture
 def second_agent(service_desk: Team) -> User:
-    user = UserFactory(full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT)
+    user = UserFactory.create(
+        full_name="Chloe Martin", email="chloe@example.com", role=User.Role.AGENT
+    )
     service_desk.members.add(user)
     return user
 
 
 @pytest.fixture
-def other_agent(db) -> User:  # type: ignore[no-untyped-def]
+def other_agent(db) -> User:
     """An agent of another team, who must not see the Service Desk's tickets."""
-    user = UserFactory(full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT)
-    TeamFactory(name="Network").members.add(user)
+    user = UserFactory.create(
+        full_name="Dana Reyes", email="dana@example.com", role=User.Role.AGENT
+    )
+    TeamFactory.create(name="Network").members.add(user)
     return user
 
 
 @pytest.fixture
 def manager(service_desk: Team) -> User:
-    user = UserFactory(full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER)
+    user = UserFactory.create(
+        full_name="Maria Jones", email="maria@example.com", role=User.Role.MANAGER
+    )
     service_desk.lead = user
     service_desk.save(update_fields=["lead"])
     return user
 
 
 @pytest.fixture
-def admin_user(db) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN)
+def admin_user(db) -> User:
+    return UserFactory.create(full_name="Ada Admin", email="ada@example.com", role=User.Role.ADMIN)
 
 
 @pytest.fixture
-def requester(db) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(full_name="Ella Morgan", email="ella@example.com")
+def requester(db) -> User:
+    return UserFactory.create(full_name="Ella Morgan", email="ella@example.com")
 
 
 @pytest.fixture
-def other_requester(db) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(full_name="Oscar Dubois", email="oscar@example.com")
+def other_requester(db) -> User:
+    return UserFactory.create(full_name="Oscar Dubois", email="oscar@example.com")
 
 
 @pytest.fixture
 def service(service_desk: Team) -> Service:
-    return ServiceFactory(name="Email & Calendar", owner_team=service_desk)
+    return ServiceFactory.create(name="Email & Calendar", owner_team=service_desk)
 
 
 @pytest.fixture
 def lead(service: Service) -> User:
     """Lea leads the team that owns the service: she hears of SLA breaches."""
-    person = UserFactory(email="lead@example.com", full_name="Lea Lead", role=User.Role.MANAGER)
+    person = UserFactory.create(
+        email="lead@example.com", full_name="Lea Lead", role=User.Role.MANAGER
+    )
     service.owner_team.lead = person
     service.owner_team.save(update_fields=["lead"])
     return person
 
 
 @pytest.fixture
-def ticket(requester: User, service: Service):  # type: ignore[no-untyped-def]
-    return TicketFactory(
+def ticket(requester: User, service: Service):
+    return TicketFactory.create(
         requester=requester,
         service=service,
         subject="Outlook keeps asking for my password",
@@ -219,7 +228,7 @@ def client_as() -> Callable[[User], Client]:
 
 
 @pytest.fixture
-def smtp_sink(settings):  # type: ignore[no-untyped-def]
+def smtp_sink(settings):
     """Point Django's SMTP backend at a real, local SMTP server and collect what it receives."""
     from tests.smtp import start_sink
 
@@ -232,7 +241,7 @@ def smtp_sink(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _empty_the_test_queue():  # type: ignore[no-untyped-def]
+def _empty_the_test_queue():
     """Nudges published during the run go to this run's own queue; drop them at the end."""
     yield
     clear_own_cache()

@@ -12,7 +12,7 @@ class Sink:
         self.messages: list[EmailMessage] = []
         self.refuse_with: str | None = None
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.refuse_with:
             return self.refuse_with
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

@@ -40,7 +40,7 @@ def test_a_turn_of_the_workers_loop_ends_soon_when_no_message_comes(tmp_path):
         assert time.monotonic() - started < 1.0
 
 
-def test_development_settings_use_the_prompt_transport(settings):  # type: ignore[no-untyped-def]
+def test_development_settings_use_the_prompt_transport(settings):
     env = {**os.environ, "DEBUG": "1", "CELERY_BROKER_URL": "", "REDIS_URL": ""}
     script = "from servicedesk import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_BROKER_TRANSPORT)"
     out = subprocess.run(
@@ -80,8 +80,9 @@ def test_a_worker_on_the_embedded_broker_stops_within_seconds_of_sigterm(tmp_pat
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert worker.stdout is not None  # stdout=PIPE
     try:
-        for line in worker.stdout:  # type: ignore[union-attr]
+        for line in worker.stdout:
             if " ready." in line:
                 break
         time.sleep(1)  # well into the loop's waiting

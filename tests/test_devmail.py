@@ -6,7 +6,7 @@ from django.urls import reverse
 
 
 @pytest.fixture
-def mail_file(settings, tmp_path, requester, other_requester):  # type: ignore[no-untyped-def]
+def mail_file(settings, tmp_path, requester, other_requester):
     """One file as the file backend writes it: Ella's message first, then Oscar's."""
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     connection = get_connection(
@@ -21,7 +21,7 @@ def mail_file(settings, tmp_path, requester, other_requester):  # type: ignore[n
     return next(settings.EMAIL_FILE_PATH.glob("*.log")).stem
 
 
-def pages(client, name):  # type: ignore[no-untyped-def]
+def pages(client, name):
     return {
         "list": client.get(reverse("devmail:list")).content.decode(),
         "ella": client.get(reverse("devmail:detail", args=[name, 0])).status_code,

@@ -18,7 +18,7 @@ def test_frame_holds_what_reverse_and_static_give() -> None:
     assert "htmx" in links["htmx_script"]
 
 
-def test_end_user_frame_links_to_the_portal(client_as, requester) -> None:  # type: ignore[no-untyped-def]
+def test_end_user_frame_links_to_the_portal(client_as, requester) -> None:
     page = client_as(requester).get(reverse("portal:home")).content.decode()
     for route in ("portal:home", "portal:ticket-list", "portal:ticket-create", "accounts:logout"):
         assert f'="{reverse(route)}"' in page
@@ -26,13 +26,13 @@ def test_end_user_frame_links_to_the_portal(client_as, requester) -> None:  # ty
     assert reverse("workspace:queue") not in page
 
 
-def test_agent_frame_links_to_the_queues(client_as, agent) -> None:  # type: ignore[no-untyped-def]
+def test_agent_frame_links_to_the_queues(client_as, agent) -> None:
     page = client_as(agent).get(reverse("workspace:queue")).content.decode()
     assert f'href="{reverse("workspace:queue")}"' in page
     assert f'href="{reverse("admin:index")}"' not in page
 
 
-def test_frame_follows_a_change_of_settings(client_as, requester, settings) -> None:  # type: ignore[no-untyped-def]
+def test_frame_follows_a_change_of_settings(client_as, requester, settings) -> None:
     settings.DEV_MAIL_PAGE = True
     assert (
         reverse("devmail:list") in client_as(requester).get(reverse("portal:home")).content.decode()

@@ -66,7 +66,7 @@ def test_dev_mail_page_lists_sent_mail_with_clickable_links(
 
 
 def test_api_lists_only_visible_tickets(client_as, requester, other_requester, ticket):
-    TicketFactory(requester=other_requester)
+    TicketFactory.create(requester=other_requester)
     data = client_as(requester).get("/api/tickets/").json()
     assert [t["number"] for t in data["results"]] == [ticket.number]
     assert client_as(other_requester).get(f"/api/tickets/{ticket.pk}/").status_code == 404

@@ -2,10 +2,12 @@
 
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django import forms
 from django.template import engines
+from django.template.backends.jinja2 import Jinja2
 from django.test import Client
 from django.urls import reverse
 from hypothesis import given
@@ -49,7 +51,8 @@ class Sample(forms.Form):
 
 def test_select_writes_the_forms_choices_attributes_and_value() -> None:
     form = Sample({"choice": "b"})
-    form.fields["choice"].choices = [("b", "<Banana>")]  # a form narrowing the choices
+    field = cast(forms.ChoiceField, form.fields["choice"])
+    field.choices = [("b", "<Banana>")]  # a form narrowing the choices
     html = str(form["choice"])
     assert html.startswith('<select class="form-select" data-x="1" id="id_choice" name="choice"')
     assert '<option value="b" selected>&lt;Banana&gt;</option>' in html
@@ -93,7 +96,7 @@ def test_fragment_cache_keeps_a_part_until_its_key_changes(settings) -> None:
 
 
 def test_pages_escape_what_people_typed_with_autoescape_on() -> None:
-    assert engines["jinja2"].env.autoescape is True
+    assert cast(Jinja2, engines["jinja2"]).env.autoescape is True
     html = engines["jinja2"].from_string("{{ value }}").render({"value": "<b>x</b>"})
     assert html == "&lt;b&gt;x&lt;/b&gt;"
 

@@ -1,6 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -9,6 +15,9 @@ from servicedesk.admin import ReadOnlyAdmin, VersionedAdmin
 
 from .calendars import BusinessCalendar, Holiday, WorkingHours, find_overlaps
 from .models import Attachment, Comment, OutboxMessage, Service, SLAPolicy, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
 
 
 class WorkingHoursFormSet(forms.BaseInlineFormSet):
@@ -47,7 +56,9 @@ class BusinessCalendarAdmin(VersionedAdmin):
     actions = ["add_public_holidays"]
 
     @admin.action(description="Add next year's public holidays (UK)")
-    def add_public_holidays(self, request, queryset):  # type: ignore[no-untyped-def]
+    def add_public_holidays(
+        self, request: HttpRequest, queryset: QuerySet[BusinessCalendar]
+    ) -> None:
         from .calendars import add_country_holidays
 
         added = sum(add_country_holidays(calendar, country="GB") for calendar in queryset)
@@ -72,8 +83,9 @@ class SLAPolicyForm(forms.ModelForm):
             "is_active",
         ]
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for field in ("first_response_minutes", "resolution_minutes", "next_update_minutes"):
             if data.get(field) is not None and data[field] <= 0:
                 self.add_error(field, "A target must be more than zero minutes.")
@@ -136,16 +148,16 @@ WORKSPACE_NOTE = (
 class CommentInline(admin.TabularInline):
     model = Comment
     extra = 0
-    fields = ["author", "is_internal", "body", "created_at"]
+    fields = ("author", "is_internal", "body", "created_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -168,14 +180,14 @@ class TicketAdmin(ReadOnlyAdmin):
     inlines = [CommentInline]
     show_full_result_count = False
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> _FieldsetSpec:
         fields = [name for name in self.get_fields(request, obj) if name != "workspace"]
         return [
             (None, {"fields": ["workspace"], "description": WORKSPACE_NOTE}),
             ("Ticket", {"fields": fields}),
         ]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         return ["workspace"]
 
     @admin.display(description="Change it in")
@@ -199,10 +211,10 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["original_name", "ticket", "content_type", "size", "created_at"]
     raw_id_fields = ["ticket", "comment", "uploaded_by"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -231,7 +243,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     actions = ["retry_now"]
 
     @admin.action(description="Retry the selected messages now")
-    def retry_now(self, request, queryset):  # type: ignore[no-untyped-def]
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         from django.utils import timezone
 
         updated = queryset.exclude(status=OutboxMessage.Status.SENT).update(

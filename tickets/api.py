@@ -1,5 +1,9 @@
 """The tickets API: the same services and the same scoping as the HTML pages."""
 
+from __future__ import annotations
+
+from typing import cast
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -8,16 +12,18 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Team, User
+
 from . import services
 from .models import Level, Service, Ticket
 
 
 class TicketOutput(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
-    service = serializers.StringRelatedField()
-    team = serializers.StringRelatedField()
-    assignee = serializers.StringRelatedField()
-    requester = serializers.StringRelatedField()
+    service: serializers.StringRelatedField[Service] = serializers.StringRelatedField()
+    team: serializers.StringRelatedField[Team] = serializers.StringRelatedField()
+    assignee: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    requester: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = Ticket
@@ -58,14 +64,13 @@ class TicketInput(serializers.Serializer):
 @extend_schema(request=TicketInput, responses=TicketOutput(many=True))
 @api_view(["GET", "POST"])
 def ticket_list(request: Request) -> Response:
+    user = cast(User, request.user)  # signed in: IsAuthenticated is the default permission
     if request.method == "POST":
         data = TicketInput(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = services.create_ticket(
-            requester=request.user, by=request.user, **data.validated_data
-        )
+        ticket = services.create_ticket(requester=user, by=user, **data.validated_data)
         return Response(TicketOutput(ticket).data, status=status.HTTP_201_CREATED)
-    tickets = Ticket.objects.visible_to(request.user).select_related(
+    tickets = Ticket.objects.visible_to(user).select_related(
         "service", "team", "assignee", "requester"
     )
     paginator = PageNumberPagination()
@@ -76,7 +81,8 @@ def ticket_list(request: Request) -> Response:
 @extend_schema(responses=TicketOutput)
 @api_view(["GET"])
 def ticket_detail(request: Request, pk: int) -> Response:
-    tickets = Ticket.objects.visible_to(request.user).select_related(
+    user = cast(User, request.user)  # signed in: IsAuthenticated is the default permission
+    tickets = Ticket.objects.visible_to(user).select_related(
         "service", "team", "assignee", "requester"
     )
     return Response(TicketOutput(get_object_or_404(tickets, pk=pk)).data)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from django.db import connections, models
 from django.db.models import Count, Q
@@ -15,6 +16,9 @@ from .calendars import BusinessCalendar, Holiday, WorkingHours  # noqa: F401
 from .catalogue import PRIORITY_MATRIX, Level, Priority, Service, ServiceQuerySet, priority_for  # noqa: F401
 from .policies import SLAOutcome, SLAPolicy  # noqa: F401
 from .search import words_match
+
+if TYPE_CHECKING:
+    from .sla_reports import Standing
 
 
 def ticket_visibility(user: User, via: str = "") -> Q:
@@ -116,7 +120,9 @@ class Ticket(models.Model):
 
     OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
     FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
-    NUMBER_PREFIX = {Category.INCIDENT: "INC", Category.REQUEST: "REQ"}
+    NUMBER_PREFIX: dict[str, str] = {Category.INCIDENT: "INC", Category.REQUEST: "REQ"}
+    # Where a queue row stands on its SLA: set on a page's rows by sla_reports.standings.
+    sla: Standing
 
     subject = models.CharField(max_length=200)
     description = models.TextField()

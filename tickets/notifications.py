@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -128,7 +128,7 @@ def thread_headers(message: OutboxMessage) -> dict[str, str]:
     return headers
 
 
-def subject_line(message: OutboxMessage, context: dict[str, object]) -> str:
+def subject_line(message: OutboxMessage, context: Mapping[str, object]) -> str:
     """Every subject reads `[INC-000123] <what happened>: <ticket subject>`."""
     what = render_to_string(f"emails/{message.kind}.subject.txt", context, using="jinja2")
     subject = f"[{message.ticket.number}] {what.strip()}: {message.ticket.subject}"

@@ -33,7 +33,7 @@ MAX_AGE_SECONDS = 3600.0
 MIN_AGE_TO_RELOAD_SECONDS = 1.0
 
 
-def _querysets(*, staff_only: bool = True) -> dict[str, QuerySet]:  # type: ignore[type-arg]
+def _querysets(*, staff_only: bool = True) -> dict[str, QuerySet]:
     """The reference data by the ticket field that points at it."""
     people = User.objects.all()
     return {
@@ -79,7 +79,7 @@ class Reference:
         unknown: dict[str, set[int]] = {}
         for name, objects in self.by_field.items():
             ids = {getattr(ticket, f"{name}_id") for ticket in tickets} - objects.keys()
-            ids.discard(None)  # type: ignore[arg-type]
+            ids.discard(None)
             if ids:
                 unknown[name] = ids
         return unknown

@@ -21,7 +21,7 @@ SQLite, the development database, has no such column and compares substrings of 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import BooleanField, Func, Q, Value
 
@@ -37,7 +37,7 @@ class MatchesWords(Func):
     def __init__(self, tsquery: str) -> None:
         super().__init__(Value(tsquery))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise NotImplementedError("full-text search needs Postgres")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.db.models import Count, Q, QuerySet
 
 from tickets.calendars import Schedule, business_minutes_between
-from tickets.models import SLAOutcome, Ticket, TicketEvent
+from tickets.models import SLAOutcome, SLAPolicy, Ticket, TicketEvent
 from tickets.sla import format_minutes, schedule_for
 
 
@@ -84,7 +85,7 @@ def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None)
     due = ticket.sla_due_at
     if due is None:
         return Standing("none", None, "No target")
-    schedule = schedule or schedule_for(ticket.sla_policy)
+    schedule = schedule or schedule_for(cast(SLAPolicy, ticket.sla_policy))
     if now >= due:
         late = business_minutes_between(schedule, due, now)
         return Standing(
@@ -96,7 +97,7 @@ def standing(ticket: Ticket, *, now: datetime, schedule: Schedule | None = None)
             late_minutes=late,
         )
     left = business_minutes_between(schedule, now, due)
-    policy = ticket.sla_policy
+    policy = cast(SLAPolicy, ticket.sla_policy)  # sla_policy_id is set
     if due == ticket.update_due_at:
         target = policy.next_update_minutes or 0
     elif not ticket.response_outcome:

@@ -1,16 +1,18 @@
 """The one ticket view shared by every audience: downloading an attachment."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
+
+from servicedesk.http import AuthedHtmxRequest
 
 from .models import Attachment
 
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: AuthedHtmxRequest, pk: int) -> FileResponse:
     """Serve a file only to people who may see it, always as a download.
 
     Never inline: an uploaded .html or .svg opened in the browser would run as a page

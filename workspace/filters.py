@@ -1,12 +1,16 @@
+from typing import Any, cast
+
 import django_filters
 from django import forms
 from django.db.models import Case, F, Value, When
+from django.db.models.expressions import Combinable
+from django.http import QueryDict
 
 from accounts.models import Team, User
 from servicedesk.widgets import Select
-from tickets.models import Priority, Service, Ticket, queue_teams
+from tickets.models import Priority, Service, Ticket, TicketQuerySet, queue_teams
 
-SORTS = {
+SORTS: dict[str, tuple[str | Combinable, ...]] = {
     "priority": ("priority", "created_at"),
     "due": (F("sla_due_at").asc(nulls_last=True), "priority"),
     "age": ("created_at",),
@@ -90,27 +94,40 @@ class TicketFilter(django_filters.FilterSet):
         widget=select(),
     )
 
+    queryset: TicketQuerySet
+
     class Meta:
         model = Ticket
         fields = ["q", "status", "priority", "service", "team", "assignee", "sort"]
 
-    def __init__(self, data: object = None, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(data, *args, **kwargs)  # type: ignore[arg-type]
-        self.filters["service"].queryset = Service.objects.visible_to(user)
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        queryset: TicketQuerySet | None = None,
+        *,
+        user: User,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, queryset, **kwargs)
+        service, team, assignee = (
+            cast(django_filters.ModelChoiceFilter, self.filters[name])
+            for name in ("service", "team", "assignee")
+        )
+        service.queryset = Service.objects.visible_to(user)
         # Only the teams whose tickets the agent sees, and the people working in them:
         # a filter by any other would list nothing and only reveal who exists.
-        self.filters["team"].queryset = queue_teams(user)
+        team.queryset = queue_teams(user)
         staff = User.objects.staff()
         if not user.is_admin:
             staff = staff.filter(teams__in=user.team_ids).distinct()
-        self.filters["assignee"].queryset = staff
+        assignee.queryset = staff
 
     @property
-    def qs(self):  # type: ignore[no-untyped-def]
+    def qs(self) -> TicketQuerySet:
         if self.form.is_bound and not self.form.is_valid():
             # A filter that was refused must not widen the list to everything it allows.
             return self.queryset.none()
-        qs = super().qs
+        qs = cast(TicketQuerySet, super().qs)
         data = self.form.cleaned_data if self.form.is_bound else {}
         if not data.get("status"):
             qs = qs.open()
@@ -121,8 +138,8 @@ class TicketFilter(django_filters.FilterSet):
             order = (Case(When(pk=number, then=Value(0)), default=Value(1)), *order)
         return qs.order_by(*order)
 
-    def filter_search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_search(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return queryset.search(value) if value.strip() else queryset
 
-    def filter_sort(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_sort(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return queryset  # ordered in `qs`, after the search that may put one ticket first

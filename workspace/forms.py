@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 
 from accounts.models import Team, User
@@ -28,7 +30,7 @@ class CommentForm(forms.Form):
         max_length=20000,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
     )
-    files = MultipleFileField(label="Attachments")
+    files = MultipleFileField(label="Attachments")  # type: ignore[assignment]  # a field, not BaseForm.files
 
     @property
     def internal(self) -> bool:
@@ -44,8 +46,8 @@ class AssignForm(VersionedForm):
         widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # What the list shows and the service checks of the choice; never a password hash.
         members = (
             User.objects.staff()
@@ -53,7 +55,7 @@ class AssignForm(VersionedForm):
             .only("full_name", "email", "role", "is_active")
             .order_by("full_name")
         )
-        self.fields["assignee"].queryset = members  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = members
 
 
 class StatusForm(VersionedForm):
@@ -70,14 +72,14 @@ class StatusForm(VersionedForm):
         widget=forms.Textarea(attrs={"class": "form-control form-control-sm", "rows": 3}),
     )
 
-    def __init__(self, *args: object, ticket: Ticket | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, ticket: Ticket | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if ticket is not None:
             # Offer only the moves the lifecycle allows; the service still checks.
             allowed = AGENT_TRANSITIONS[ticket.status] | {ticket.status}
             # The field's choices, not only the widget's: a move the menu does not offer is
             # refused by the form as well.
-            field = self.fields["status"]
+            field = cast(forms.ChoiceField, self.fields["status"])
             field.error_messages["invalid_choice"] = (
                 f"A ticket that is {ticket.get_status_display().lower()} can't be moved to that status."
             )
@@ -101,9 +103,9 @@ class TriageForm(VersionedForm):
         widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         services = Service.objects.visible_to(user).only("name", "owner_team", "is_active")
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
         teams = Team.objects.visible_to(user).only("name", "tier", "lead")
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams

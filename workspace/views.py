@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from servicedesk.database import custom_plans
+from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render, render_fragments
 from tickets import reference, services, sla_reports
@@ -69,7 +70,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedHtmxRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_staff_member:
             raise Http404
         return view(request, *args, **kwargs)
@@ -77,7 +78,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def get_ticket(request: HttpRequest, pk: int) -> Ticket:
+def get_ticket(request: AuthedHtmxRequest, pk: int) -> Ticket:
     tickets = Ticket.objects.visible_to(request.user).select_related(
         "requester__department", "service", "team", "assignee", "sla_policy__calendar"
     )
@@ -86,7 +87,7 @@ def get_ticket(request: HttpRequest, pk: int) -> Ticket:
 
 @staff_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedHtmxRequest) -> HttpResponse:
     name = request.GET.get("queue", "unassigned")
     if name not in QUEUES:
         name = "unassigned"
@@ -117,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_page(
-    request: HttpRequest,
+    request: AuthedHtmxRequest,
     filterset: TicketFilter,
     visible: TicketQuerySet,
     known: reference.Reference,
@@ -136,7 +137,7 @@ def _queue_page(
     return page
 
 
-def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _ticket_context(request: AuthedHtmxRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     tab = request.GET.get("tab", "conversation")
     context: dict[str, Any] = {
         "nav": "queues",
@@ -183,9 +184,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
 
 
 def _render_ticket(
-    request: HttpRequest, ticket: Ticket, partial: str | None = None, **extra: Any
+    request: AuthedHtmxRequest, ticket: Ticket, partial: str | None = None, **extra: Any
 ) -> HttpResponse:
-    fragment = partial or (request.htmx and request.htmx.target)
+    fragment = partial or (request.htmx.target if request.htmx else None)
     fragments = [fragment] if request.htmx and fragment in TICKET_PARTIALS else []
     context = _ticket_context(request, ticket, **extra)
     return render(request, "workspace/ticket_detail.html", context, fragments=fragments)
@@ -193,12 +194,12 @@ def _render_ticket(
 
 @staff_required
 @require_GET
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     return _render_ticket(request, get_ticket(request, pk))
 
 
 def _after_change(
-    request: HttpRequest,
+    request: AuthedHtmxRequest,
     ticket: Ticket,
     error: ValidationError | None,
     notice: str,
@@ -236,7 +237,7 @@ def _form_error(form: Any) -> ValidationError:
 
 @staff_required
 @require_POST
-def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_take(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     try:
         services.take_ticket(ticket, by=request.user)
@@ -247,7 +248,7 @@ def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_assign(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     form = AssignForm(request.POST, ticket=ticket)
     if not form.is_valid():
@@ -266,7 +267,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_status(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     form = StatusForm(request.POST, ticket=ticket)
     kept = {name: request.POST.get(name, "") for name in ("status", "question")}
@@ -288,7 +289,7 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_update(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     form = TriageForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -302,7 +303,7 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_comment(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request, pk)
     form = CommentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -328,7 +329,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_ticket(request, ticket, "ticket-tab", comment_form=form)
 
 
-def _thread_and_sidebar(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def _thread_and_sidebar(request: AuthedHtmxRequest, ticket: Ticket) -> HttpResponse:
     """After a reply: the new thread, and the sidebar swapped out of band in the same response.
 
     A reply can change the status and the SLA; sending the sidebar with the thread (rather

@@ -24,7 +24,7 @@ def vacuum_counts() -> tuple[int, int]:
 
 
 @pytest.fixture
-def tiny(settings):  # type: ignore[no-untyped-def]
+def tiny(settings):
     seed.seed(seed.Volumes(tickets=1500, end_users=200), log=lambda line: None)
 
 
@@ -52,6 +52,7 @@ def test_seed_shapes_a_realistic_desk(tiny):
     assert not Ticket.objects.filter(status="closed", closed_at__isnull=True).exists()
     assert not Ticket.objects.filter(status="new", assignee__isnull=False).exists()
     for ticket in Ticket.objects.filter(assignee__isnull=False).select_related("assignee")[:50]:
+        assert ticket.assignee is not None
         assert ticket.assignee.teams.filter(pk=ticket.team_id).exists()
 
 

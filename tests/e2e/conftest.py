@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
@@ -12,8 +12,8 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 
 @pytest.fixture
-def login(live_server):  # type: ignore[no-untyped-def]
-    def log_in(page, email: str, password: str = "correct horse battery staple") -> None:  # type: ignore[no-untyped-def]
+def login(live_server):
+    def log_in(page, email: str, password: str = "correct horse battery staple") -> None:
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
@@ -23,11 +23,11 @@ def login(live_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def new_page(browser):  # type: ignore[no-untyped-def]
+def new_page(browser):
     """A page in its own browser context (its own cookies), closed after the test."""
     contexts = []
 
-    def make():  # type: ignore[no-untyped-def]
+    def make():
         context = browser.new_context()
         contexts.append(context)
         return context.new_page()

@@ -162,12 +162,13 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         .order_by("pk")
         .first()
     )
+    assert team_ticket is not None
     services.add_comment(team_ticket, body="A note only the team sees.", by=sam, internal=True)
     # What a small demo may lack in the agent's teams: a P1 close to its resolution target, a
     # P2, and a ticket with no SLA at all.
     email = Service.objects.get(name="Email & Calendar")
     now = timezone.now()
-    TicketFactory(
+    TicketFactory.create(
         service=email,
         assignee=sam,
         status=Ticket.Status.OPEN,
@@ -179,7 +180,9 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         response_outcome=SLAOutcome.MET,
         subject="Payroll run blocked for all of Finance",
     )
-    TicketFactory(service=email, priority=Priority.P2, subject="Desk phone for a new starter")
+    TicketFactory.create(
+        service=email, priority=Priority.P2, subject="Desk phone for a new starter"
+    )
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
     notifications.sweep(now=timezone.now())
     own = {
@@ -202,7 +205,7 @@ def signed_in_cookie(email: str, url: str) -> dict[str, str]:
     return {"name": name, "value": client.cookies[name].value, "url": url}
 
 
-def open_the_menu(tab) -> None:  # type: ignore[no-untyped-def]
+def open_the_menu(tab) -> None:
     """On a phone the main menu is folded away, and axe checks only what is shown."""
     toggler = tab.locator(".navbar-toggler")
     if toggler.is_visible():
@@ -210,7 +213,7 @@ def open_the_menu(tab) -> None:  # type: ignore[no-untyped-def]
         expect(tab.locator("#main-nav")).to_be_visible()
 
 
-def run_axe(tab) -> list[dict]:  # type: ignore[no-untyped-def]
+def run_axe(tab) -> list[dict]:
     """Serious and critical violations on the page; axe itself is loaded by the context."""
     results = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]

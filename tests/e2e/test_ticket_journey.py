@@ -103,8 +103,8 @@ def test_end_user_and_agent_work_a_ticket_to_resolution(
 def test_queue_filters_update_in_place(live_server, new_page, login, agent, service):
     from tests.factories import TicketFactory
 
-    TicketFactory(service=service, subject="Payroll export fails", priority=1)
-    TicketFactory(service=service, subject="New mouse please", priority=4)
+    TicketFactory.create(service=service, subject="Payroll export fails", priority=1)
+    TicketFactory.create(service=service, subject="New mouse please", priority=4)
     sam = new_page()
     login(sam, "sam@example.com")
     sam.get_by_label("Search").fill("payroll")

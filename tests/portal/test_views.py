@@ -10,7 +10,7 @@ from tickets import services
 from tickets.models import Ticket
 
 
-def submit_data(chosen_service, **overrides):  # type: ignore[no-untyped-def]
+def submit_data(chosen_service, **overrides):
     return {
         "category": "incident",
         "service": chosen_service.pk,
@@ -30,7 +30,7 @@ def test_login_required_for_the_portal(client):
 
 
 def test_home_shows_my_open_tickets_only(client_as, requester, other_requester, ticket):
-    TicketFactory(requester=other_requester, subject="Someone else's laptop")
+    TicketFactory.create(requester=other_requester, subject="Someone else's laptop")
     page = client_as(requester).get(reverse("portal:home")).content.decode()
     assert "Outlook keeps asking for my password" in page
     assert "Someone else" not in page
@@ -132,7 +132,7 @@ def test_a_rejected_form_keeps_every_answer(client_as, requester, service):
 
 
 def test_retired_service_is_not_offered(client_as, requester, service):
-    retired = ServiceFactory(name="Fax machines", is_active=False)
+    retired = ServiceFactory.create(name="Fax machines", is_active=False)
     page = client_as(requester).get(reverse("portal:ticket-create")).content.decode()
     assert "Fax machines" not in page
     response = client_as(requester).post(reverse("portal:ticket-create"), submit_data(retired))
@@ -196,7 +196,7 @@ def test_confirming_an_open_ticket_says_why_not(client_as, requester, ticket):
 
 
 def test_my_tickets_list_filters_by_state(client_as, requester, ticket):
-    TicketFactory(requester=requester, subject="Old closed one", status=Ticket.Status.CLOSED)
+    TicketFactory.create(requester=requester, subject="Old closed one", status=Ticket.Status.CLOSED)
     client = client_as(requester)
     assert "Old closed one" not in client.get(reverse("portal:ticket-list")).content.decode()
     assert (

@@ -9,14 +9,14 @@ from tickets.models import Comment, OutboxMessage, Ticket, TicketEvent
 
 
 @pytest.fixture
-def superuser(db):  # type: ignore[no-untyped-def]
+def superuser(db):
     from tests.factories import UserFactory
 
-    return UserFactory(email="root@example.com", is_superuser=True)
+    return UserFactory.create(email="root@example.com", is_superuser=True)
 
 
 @pytest.fixture
-def event_and_message(ticket, agent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def event_and_message(ticket, agent, django_capture_on_commit_callbacks):
     services.add_comment(ticket, body="Try signing out and in again.", by=agent)
     event = TicketEvent.objects.filter(ticket=ticket).first()
     message = OutboxMessage.objects.filter(ticket=ticket).first()
@@ -51,7 +51,7 @@ def test_audit_trail_and_outbox_can_be_viewed_but_not_added_changed_or_deleted(
 def test_tickets_and_comments_are_read_only_in_the_admin(
     model, client_as, superuser, ticket, agent
 ):
-    row = ticket if model is Ticket else CommentFactory(ticket=ticket, author=agent)
+    row = ticket if model is Ticket else CommentFactory.create(ticket=ticket, author=agent)
     name = f"admin:tickets_{model._meta.model_name}"
     client = client_as(superuser)
     before = list(model.objects.values())

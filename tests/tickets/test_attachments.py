@@ -6,7 +6,7 @@ from tickets import services
 
 
 @pytest.fixture
-def html_attachment(ticket, requester):  # type: ignore[no-untyped-def]
+def html_attachment(ticket, requester):
     upload = SimpleUploadedFile(
         "page.html",
         b"<script>alert(document.cookie)</script>",

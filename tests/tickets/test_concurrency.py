@@ -15,12 +15,12 @@ pytestmark = [
 ]
 
 
-def race(*calls):  # type: ignore[no-untyped-def]
+def race(*calls):
     """Run the calls at the same moment in their own threads and connections."""
     barrier = threading.Barrier(len(calls))
     outcomes: list[object] = [None] * len(calls)
 
-    def run(index: int, call) -> None:  # type: ignore[no-untyped-def]
+    def run(index: int, call) -> None:
         try:
             barrier.wait()
             outcomes[index] = call()
@@ -72,7 +72,7 @@ def test_overlapping_sla_checks_send_each_message_once(requester, agent, service
     from tickets.calendars import BusinessCalendar
     from tickets.models import OutboxMessage, SLAPolicy
 
-    lead = UserFactory(email="lead@example.com", role="manager")
+    lead = UserFactory.create(email="lead@example.com", role="manager")
     service.owner_team.lead = lead
     service.owner_team.save()
     SLAPolicy.objects.create(

@@ -11,7 +11,7 @@ from tickets.models import Comment, Ticket, TicketEvent
 
 
 @pytest.fixture
-def demo(db, time_machine) -> str:  # type: ignore[no-untyped-def]
+def demo(db, time_machine) -> str:
     # A working Tuesday morning, so business-hours targets are running as on most demos.
     time_machine.move_to("2026-11-24 10:30:00+00:00", tick=True)
     out = StringIO()

@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -15,7 +16,7 @@ from tickets.models import OutboxMessage, Ticket
 Status = OutboxMessage.Status
 
 
-def create(requester, service) -> Ticket:  # type: ignore[no-untyped-def]
+def create(requester, service) -> Ticket:
     return services.create_ticket(
         requester=requester,
         by=requester,
@@ -49,11 +50,13 @@ def test_message_is_delivered_once_even_if_the_task_runs_twice(requester, servic
     assert message.status == Status.SENT
     assert message.attempts == 1
     sent = mail.outbox[0]
+    assert isinstance(sent, EmailMultiAlternatives)
     assert sent.to == ["ella@example.com"]
     assert sent.extra_headers["Message-ID"] == f"<outbox-{message.pk}@servicedesk.test>"
     assert "VPN drops" in sent.subject
     assert f"http://servicedesk.test/portal/tickets/{message.ticket_id}/" in sent.body
-    assert sent.alternatives[0].mimetype == "text/html"
+    _, mimetype = sent.alternatives[0]
+    assert mimetype == "text/html"
 
 
 def test_broker_outage_delays_but_does_not_lose_the_message(
@@ -212,8 +215,8 @@ def test_every_kind_of_message_renders(kind, ticket, agent):
 def test_subject_lines_are_not_html_escaped(requester, agent):
     from tests.factories import ServiceFactory, TeamFactory
 
-    team = TeamFactory(name="Network & Infrastructure", members=[agent])
-    vpn = ServiceFactory(name="VPN & Remote Access", owner_team=team)
+    team = TeamFactory.create(name="Network & Infrastructure", members=[agent])
+    vpn = ServiceFactory.create(name="VPN & Remote Access", owner_team=team)
     ticket = services.create_ticket(
         requester=requester, by=requester, service=vpn, subject="Can't <connect>", description="d"
     )

@@ -1,5 +1,8 @@
 """Reference data kept per process for busy lists: no query per row, never stale after an edit."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.forms import MultiWidget
 from django.urls import reverse
@@ -12,7 +15,7 @@ from tickets.models import BusinessCalendar, Service, SLAPolicy, Ticket
 
 
 @pytest.fixture
-def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
+def policy(db) -> SLAPolicy:
     calendar = BusinessCalendar.objects.create(name="Always", is_24x7=True)
     return SLAPolicy.objects.create(
         name="Standard",
@@ -38,16 +41,18 @@ def test_attaches_related_rows_without_a_query_per_kind(
         reference.attach(listed)
         assert (listed[0].service.name, listed[0].team.name) == ("Email & Calendar", "Service Desk")
         assert listed[0].assignee == agent
-        assert listed[0].sla_policy.calendar.schedule().always
+        policy = listed[0].sla_policy
+        assert policy is not None
+        assert policy.calendar.schedule().always
 
 
 def test_ids_it_has_not_seen_cost_one_query_per_kind_not_per_row(
     agent, service, django_assert_num_queries
 ):
     reference.current()
-    newcomers = [ServiceFactory(owner_team=service.owner_team) for _ in range(3)]
-    former_agent = UserFactory(role=User.Role.END_USER)  # assigned, then left the staff
-    tickets = [TicketFactory(service=s, assignee=former_agent) for s in newcomers]
+    newcomers = [ServiceFactory.create(owner_team=service.owner_team) for _ in range(3)]
+    former_agent = UserFactory.create(role=User.Role.END_USER)  # assigned, then left the staff
+    tickets = [TicketFactory.create(service=s, assignee=former_agent) for s in newcomers]
     listed = rows(*tickets)
     with django_assert_num_queries(2):  # the new services, the person no longer staff
         reference.attach(listed)
@@ -77,16 +82,16 @@ def test_someone_no_longer_staff_does_not_reload_it_on_every_page(
 def test_reloads_when_an_unknown_id_appears_after_a_second(time_machine, service):
     time_machine.move_to("2026-11-24 09:00", tick=False)
     first = reference.current()
-    added = TicketFactory(service=ServiceFactory(owner_team=service.owner_team))
+    added = TicketFactory.create(service=ServiceFactory.create(owner_team=service.owner_team))
     time_machine.shift(2)
     reference.attach(rows(added))
     assert reference.current() is not first
     assert added.service_id in reference.current().by_field["service"]
 
 
-def admin_post_data(page) -> dict:  # type: ignore[no-untyped-def]
+def admin_post_data(page) -> dict:
     """What the admin's change form would post back unchanged, including its inlines."""
-    data = {}
+    data: dict[str, object] = {}
     forms = [page.context["adminform"].form]
     for formset in page.context["inline_admin_formsets"]:
         management = formset.formset.management_form
@@ -96,7 +101,7 @@ def admin_post_data(page) -> dict:  # type: ignore[no-untyped-def]
         for name in form.fields:
             value, widget = form[name].value(), form.fields[name].widget
             if isinstance(widget, MultiWidget):  # the date and time of a moment
-                for index, part in enumerate(widget.decompress(value)):
+                for index, part in enumerate(widget.decompress(value) or []):
                     data[f"{form[name].html_name}_{index}"] = "" if part is None else part
             elif value is True:
                 data[form[name].html_name] = "on"
@@ -136,7 +141,9 @@ def test_a_name_changed_by_a_service_shows_at_once_in_every_process(
     for holder in (one, two):
         listed = rows(ticket)
         holder.attach(listed)
-        assert listed[0].assignee.full_name == "Sam Patel-Okafor"
+        assignee = listed[0].assignee
+        assert assignee is not None
+        assert assignee.full_name == "Sam Patel-Okafor"
 
 
 @pytest.mark.parametrize(
@@ -173,8 +180,8 @@ def test_every_save_in_the_reference_admins_bumps_the_version(
 def test_deleting_reference_rows_in_the_admin_bumps_the_version(
     model, client_as, admin_user, django_capture_on_commit_callbacks
 ):
-    make = {
-        "tickets_service": lambda: ServiceFactory(owner_team=TeamFactory()),
+    make: dict[str, Callable[[], Any]] = {
+        "tickets_service": lambda: ServiceFactory.create(owner_team=TeamFactory.create()),
         "accounts_team": TeamFactory,
         "tickets_slapolicy": lambda: SLAPolicy.objects.create(
             name="Spare",
@@ -206,10 +213,10 @@ def test_the_queue_page_reads_the_shared_version_once(client_as, agent, ticket):
     calls, depth = [], [0]
     names = ["get", "get_many", "set", "set_many", "add", "delete", "incr", "has_key", "touch"]
 
-    def counted(name):  # type: ignore[no-untyped-def]
+    def counted(name):
         original = getattr(backend, name)
 
-        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):
             if not depth[0]:  # the local cache's get_many calls get: one trip, not three
                 calls.append(name)
             depth[0] += 1

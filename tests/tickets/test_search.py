@@ -10,14 +10,14 @@ from tickets.models import Ticket
 postgres_only = pytest.mark.needs("postgres")
 
 
-def found(text: str, tickets=None) -> set[int]:  # type: ignore[no-untyped-def]
+def found(text: str, tickets=None) -> set[int]:
     tickets = Ticket.objects.all() if tickets is None else tickets
     return set(tickets.search(text).values_list("pk", flat=True))
 
 
 @pytest.fixture
-def laptop(service):  # type: ignore[no-untyped-def]
-    return TicketFactory(
+def laptop(service):
+    return TicketFactory.create(
         service=service,
         subject="Laptop will not start",
         description="The screen shows error 0x80070005 after the update, see INC-000777.",
@@ -35,18 +35,18 @@ def test_words_may_come_from_subject_and_description_together(laptop):
 
 
 def test_the_last_word_may_be_unfinished(ticket, service):
-    vpn = TicketFactory(service=service, subject="VPN drops at the hotel")
+    vpn = TicketFactory.create(service=service, subject="VPN drops at the hotel")
     assert ticket.pk in found("outlook passw")
     assert found("vp") == {vpn.pk}
 
 
 def test_a_number_finds_its_ticket_and_the_tickets_mentioning_it(service):
-    target = TicketFactory(service=service, subject="Intranet is down")
-    mention = TicketFactory(service=service, subject=f"Error {target.pk} on every page")
-    in_description = TicketFactory(
+    target = TicketFactory.create(service=service, subject="Intranet is down")
+    mention = TicketFactory.create(service=service, subject=f"Error {target.pk} on every page")
+    in_description = TicketFactory.create(
         service=service, subject="Follow-up", description=f"Same as {target.number} last week."
     )
-    unrelated = TicketFactory(service=service, subject="Mouse is broken")
+    unrelated = TicketFactory.create(service=service, subject="Mouse is broken")
     for text in (str(target.pk), f"{target.pk:06d}", target.number):
         assert target.pk in found(text), text
     assert {target.pk, mention.pk, in_description.pk} <= found(str(target.pk))
@@ -67,8 +67,8 @@ def test_words_are_matched_by_their_stem(laptop):
 
 
 def test_search_never_reaches_past_what_the_user_sees(agent, other_agent, laptop):
-    elsewhere = TicketFactory(
-        service=ServiceFactory(owner_team=TeamFactory()),
+    elsewhere = TicketFactory.create(
+        service=ServiceFactory.create(owner_team=TeamFactory.create()),
         subject="Laptop screen flickers",
         description="The screen flickers after the update.",
     )

@@ -98,7 +98,7 @@ def test_create_ticket_rejects_blank_fields(requester, service, subject, descrip
 
 
 def test_create_ticket_rejects_retired_service(requester):
-    retired = ServiceFactory(is_active=False)
+    retired = ServiceFactory.create(is_active=False)
     with pytest.raises(ValidationError):
         services.create_ticket(
             requester=requester,
@@ -396,7 +396,7 @@ def test_opted_out_person_gets_no_outbox_row(requester, service):
 def test_visible_to_scopes_tickets_per_role(
     ticket, requester, other_requester, agent, other_agent, manager, admin_user
 ):
-    elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
+    elsewhere = TicketFactory.create(service=ServiceFactory.create(owner_team=TeamFactory.create()))
     visible = {
         user: set(Ticket.objects.visible_to(user))
         for user in (requester, other_requester, agent, other_agent, manager, admin_user)
@@ -419,10 +419,10 @@ def test_a_tickets_comments_files_and_events_follow_its_visibility(
 
     upload = SimpleUploadedFile("log.txt", b"log", content_type="text/plain")
     services.add_comment(ticket, body="public", files=[upload], by=agent)
-    elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
+    elsewhere = TicketFactory.create(service=ServiceFactory.create(owner_team=TeamFactory.create()))
     services.add_comment(elsewhere, body="elsewhere", by=admin_user)
 
-    def seen(user):  # type: ignore[no-untyped-def]
+    def seen(user):
         return (
             set(Comment.objects.visible_to(user).values_list("ticket_id", flat=True)),
             set(Attachment.objects.visible_to(user).values_list("ticket_id", flat=True)),

@@ -23,8 +23,10 @@ LONDON = ZoneInfo("Europe/London")
 Status = Ticket.Status
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
 
 
 def make_office(name: str = "London office") -> BusinessCalendar:
@@ -47,12 +49,12 @@ def make_office(name: str = "London office") -> BusinessCalendar:
 
 
 @pytest.fixture
-def office(db):  # type: ignore[no-untyped-def]
+def office(db):
     return make_office()
 
 
 @pytest.fixture
-def default_policy(office):  # type: ignore[no-untyped-def]
+def default_policy(office):
     return SLAPolicy.objects.create(
         name="Standard",
         calendar=office,
@@ -63,7 +65,7 @@ def default_policy(office):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def p2_policy(office):  # type: ignore[no-untyped-def]
+def p2_policy(office):
     return SLAPolicy.objects.create(
         name="P2",
         priority=Priority.P2,
@@ -163,12 +165,12 @@ def test_most_specific_policy_wins(office, default_policy, p2_policy, requester,
     )
     ticket = Ticket(requester=requester, service=service, priority=Priority.P2)
     assert sla.match_policy(ticket) == mail  # service beats department and priority
-    other_service = ServiceFactory(owner_team=service.owner_team)
+    other_service = ServiceFactory.create(owner_team=service.owner_team)
     assert (
         sla.match_policy(Ticket(requester=requester, service=other_service, priority=Priority.P2))
         == vip
     )
-    outsider = UserFactory(department=DepartmentFactory(name="Sales"))
+    outsider = UserFactory.create(department=DepartmentFactory.create(name="Sales"))
     assert (
         sla.match_policy(Ticket(requester=outsider, service=other_service, priority=Priority.P2))
         == p2_policy
@@ -191,7 +193,7 @@ def test_inactive_policies_are_ignored(office, default_policy, p2_policy, reques
 # --- The clock through the ticket's life ----------------------------------------------
 
 
-def create(requester, service, *, at: datetime, impact=Level.HIGH, urgency=Level.MEDIUM) -> Ticket:  # type: ignore[no-untyped-def]
+def create(requester, service, *, at: datetime, impact=Level.HIGH, urgency=Level.MEDIUM) -> Ticket:
     with time_machine.travel(at, tick=False):
         return services.create_ticket(
             requester=requester,
@@ -330,6 +332,7 @@ def test_warning_then_breach_each_sent_once_even_if_the_task_runs_twice(
         (NotificationKind.SLA_WARNING, "sam@example.com"),
     ]
     assert ticket.events.filter(kind=TicketEvent.Kind.SLA_BREACHED).count() == 1
+    assert ticket.next_sla_check_at is not None
     assert ticket.next_sla_check_at > breach  # now watching the resolution target
 
 
@@ -448,20 +451,23 @@ def test_stored_due_times_equal_a_replay_of_the_history(
     if ticket.resolution_outcome:  # judged: the due time stays as it was, for the record
         due = ticket.resolution_due_at  # None when it was resolved while paused
         late = ticket.resolution_breached_at is not None or (
-            due is not None and ticket.resolved_at > due
+            due is not None and ticket.resolved_at is not None and ticket.resolved_at > due
         )
         assert ticket.resolution_outcome == ("breached" if late else "met")
     elif running is None:  # paused
         assert ticket.resolution_due_at is None
     else:
-        schedule = ticket.sla_policy.calendar.schedule()
-        left = ticket.sla_policy.resolution_minutes - used
+        policy = ticket.sla_policy
+        assert policy is not None
+        schedule = policy.calendar.schedule()
+        left = policy.resolution_minutes - used
         if left > 0:
             assert ticket.resolution_due_at == add_business_minutes(schedule, running, left)
         else:  # a stricter policy came late: due when the history's count passed the target
+            assert ticket.resolution_due_at is not None
             assert ticket.resolution_due_at < running
             assert ticket.resolution_due_at == sla.moment_reached(
-                ticket, ticket.sla_policy.resolution_minutes, now=moment, schedule=schedule
+                ticket, policy.resolution_minutes, now=moment, schedule=schedule
             )
 
 

@@ -15,12 +15,12 @@ from tickets.models import Level, SLAPolicy
 
 
 @pytest.fixture
-def always(db):  # type: ignore[no-untyped-def]
+def always(db):
     return BusinessCalendar.objects.create(name="24x7", is_24x7=True)
 
 
 @pytest.fixture
-def policy(always):  # type: ignore[no-untyped-def]
+def policy(always):
     return SLAPolicy.objects.create(
         name="Standard",
         calendar=always,
@@ -30,7 +30,7 @@ def policy(always):  # type: ignore[no-untyped-def]
     )
 
 
-def create(requester, service, *, ago: timedelta):  # type: ignore[no-untyped-def]
+def create(requester, service, *, ago: timedelta):
     with time_machine.travel(timezone.now() - ago, tick=False):
         return services.create_ticket(
             requester=requester,

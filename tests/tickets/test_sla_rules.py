@@ -19,7 +19,7 @@ Status = Ticket.Status
 office, default_policy, p2_policy = test_sla.office, test_sla.default_policy, test_sla.p2_policy
 
 
-def at(moment: datetime, action, *args, **kwargs):  # type: ignore[no-untyped-def]
+def at(moment: datetime, action, *args, **kwargs):
     with time_machine.travel(moment, tick=False):
         return action(*args, **kwargs)
 
@@ -211,6 +211,7 @@ def test_a_policy_applied_while_paused_says_paused_and_what_is_left_not_none(
         version=None,
     )
     applied = ticket.events.filter(kind=TicketEvent.Kind.SLA_POLICY).last()
+    assert applied is not None
     assert applied.after == {
         "policy": "P2",
         "policy_id": p2_policy.pk,
@@ -271,6 +272,7 @@ def test_a_policy_applied_to_a_resolved_ticket_shows_its_judgements(
         version=None,
     )
     applied = ticket.events.filter(kind=TicketEvent.Kind.SLA_POLICY).last()
+    assert applied is not None
     assert (applied.after["response"], applied.after["resolution"]) == ("met", "met")
 
 

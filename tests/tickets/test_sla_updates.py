@@ -20,7 +20,7 @@ Status = Ticket.Status
 
 
 @pytest.fixture
-def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
+def policy(db) -> SLAPolicy:
     return SLAPolicy.objects.create(
         name="P2 with updates",
         priority=Priority.P2,
@@ -32,7 +32,7 @@ def policy(db) -> SLAPolicy:  # type: ignore[no-untyped-def]
     )
 
 
-def answered(requester, agent, service) -> Ticket:  # type: ignore[no-untyped-def]
+def answered(requester, agent, service) -> Ticket:
     """A Monday-morning ticket with its first response given at 9:30."""
     ticket = create(requester, service, at=local(2026, 6, 1, 9, 0))
     with time_machine.travel(local(2026, 6, 1, 9, 30), tick=False):
@@ -41,7 +41,7 @@ def answered(requester, agent, service) -> Ticket:  # type: ignore[no-untyped-de
     return ticket
 
 
-def write(ticket: Ticket, person, body: str, at) -> Ticket:  # type: ignore[no-untyped-def]
+def write(ticket: Ticket, person, body: str, at) -> Ticket:
     with time_machine.travel(at, tick=False):
         services.add_comment(ticket, body=body, by=person)
     ticket.refresh_from_db()
@@ -261,6 +261,8 @@ def test_an_owed_update_is_always_due_its_target_after_the_first_unanswered_mess
     if unanswered_since is None:
         assert ticket.update_due_at is None
     else:
+        assert ticket.sla_policy is not None and target is not None
+        assert ticket.sla_due_at is not None and ticket.update_due_at is not None
         schedule = ticket.sla_policy.calendar.schedule()
         assert ticket.update_due_at == add_business_minutes(schedule, unanswered_since, target)
         assert ticket.sla_due_at <= ticket.update_due_at

@@ -34,7 +34,7 @@ def database_url() -> str:
 class Worker:
     """A `celery worker` process whose log is read as it is written."""
 
-    def __init__(self, process: subprocess.Popen[str], sink) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, process: subprocess.Popen[str], sink) -> None:
         self.process = process
         self.messages = sink.messages
         self.log: list[str] = []
@@ -43,7 +43,8 @@ class Worker:
         self._reader.start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:  # type: ignore[union-attr]
+        assert self.process.stdout is not None  # stdout=PIPE
+        for line in self.process.stdout:
             self.log.append(line)
             if " ready." in line:
                 self.ready.set()
@@ -79,7 +80,7 @@ class Worker:
 
 
 @pytest.fixture
-def worker(smtp_sink):  # type: ignore[no-untyped-def]
+def worker(smtp_sink):
     """A real `celery worker` process on this test process's own Redis queue."""
     tasks.deliver_event_messages.app.control.purge()
     env = {
@@ -122,7 +123,7 @@ def worker(smtp_sink):  # type: ignore[no-untyped-def]
     running.stop()
 
 
-def wait_for(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -148,7 +149,9 @@ def test_worker_delivers_each_message_once_after_commit(requester, agent, servic
         assert message["Subject"].startswith(f"[{ticket.number}] ")
         assert message["References"] == f"<ticket-{ticket.pk}@servicedesk.test>"
     # A second nudge for a sent row (a redelivered task) sends nothing.
-    redelivered = tasks.deliver_event_messages.delay(rows.first().event_id)
+    first = rows.first()
+    assert first is not None
+    redelivered = tasks.deliver_event_messages.delay(first.event_id)
     assert worker.result_of(redelivered.id) == "0"
     assert len(worker.messages) == 2
     assert set(rows.values_list("attempts", flat=True)) == {1}

@@ -12,7 +12,9 @@ from tickets.models import Ticket
 def network(other_agent):
     """Dana's team, with a ticket of its own: nobody in the Service Desk works it."""
     team = other_agent.teams.get()
-    TicketFactory(service=ServiceFactory(owner_team=team), subject="Switch in rack 4 is down")
+    TicketFactory.create(
+        service=ServiceFactory.create(owner_team=team), subject="Switch in rack 4 is down"
+    )
     return team
 
 
@@ -32,8 +34,8 @@ def test_agent_filters_by_own_teams_and_their_people(client_as, agent, second_ag
 
 
 def test_manager_filters_by_teams_led_or_joined(client_as, manager, agent, network, service_desk):
-    joined = TeamFactory(name="Field Services")
-    colleague = UserFactory(full_name="Finn Field", role=User.Role.AGENT)
+    joined = TeamFactory.create(name="Field Services")
+    colleague = UserFactory.create(full_name="Finn Field", role=User.Role.AGENT)
     joined.members.add(manager, colleague)
     page = queue_page(client_as(manager))
     assert option(service_desk) in page and option(joined) in page

@@ -16,17 +16,19 @@ def search(client, text: str, **params) -> str:
 
 
 def test_search_finds_words_of_the_description(client_as, agent, service):
-    wanted = TicketFactory(
+    wanted = TicketFactory.create(
         service=service, subject="Cannot print", description="The spooler crashed."
     )
-    other = TicketFactory(service=service, subject="Cannot log in", description="Wrong password.")
+    other = TicketFactory.create(
+        service=service, subject="Cannot log in", description="Wrong password."
+    )
     page = search(client_as(agent), "spooler")
     assert wanted.subject in page and other.subject not in page
 
 
 def test_number_search_puts_that_ticket_first_then_its_mentions(client_as, agent, service):
-    target = TicketFactory(service=service, subject="Intranet is slow", priority=Priority.P4)
-    mention = TicketFactory(
+    target = TicketFactory.create(service=service, subject="Intranet is slow", priority=Priority.P4)
+    mention = TicketFactory.create(
         service=service, subject=f"Error {target.pk} on the intranet", priority=Priority.P1
     )
     for sort in ("priority", "due", "-age", "updated"):
@@ -37,8 +39,8 @@ def test_number_search_puts_that_ticket_first_then_its_mentions(client_as, agent
 
 
 def test_search_in_closed_history_keeps_the_sort(client_as, agent, service):
-    old = TicketFactory(service=service, subject="Old VPN drop", status="closed")
-    new = TicketFactory(service=service, subject="New VPN drop", status="closed")
+    old = TicketFactory.create(service=service, subject="Old VPN drop", status="closed")
+    new = TicketFactory.create(service=service, subject="New VPN drop", status="closed")
     page = search(client_as(agent), "vpn drop", status="closed", sort="-age")
     assert page.index(new.subject) < page.index(old.subject)
     page = search(client_as(agent), "vpn drop", status="closed", sort="age")

@@ -20,14 +20,18 @@ def page_of(client, ticket, **params) -> str:
 def test_status_menu_on_the_page_offers_only_allowed_moves(client_as, agent, ticket, status):
     Ticket.objects.filter(pk=ticket.pk).update(status=status)
     page = page_of(client_as(agent), ticket)
-    menu = re.search(r'<select [^>]*name="status".*?</select>', page, re.S).group(0)
+    found = re.search(r'<select [^>]*name="status".*?</select>', page, re.S)
+    assert found
+    menu = found.group(0)
     offered = set(re.findall(r'<option value="([a-z]+)"', menu))
     assert offered == set(AGENT_TRANSITIONS[status]) | {status}
 
 
 def test_reply_and_note_are_two_modes_with_buttons_that_say_what_happens(client_as, agent, ticket):
     page = page_of(client_as(agent), ticket)
-    reply = re.search(r'<input [^>]*value="reply"[^>]*>', page).group(0)
+    found = re.search(r'<input [^>]*value="reply"[^>]*>', page)
+    assert found
+    reply = found.group(0)
     assert 'name="mode"' in reply and " checked" in reply
     assert 'value="note"' in page
     assert f"Send to {ticket.requester}" in page and "Add internal note" in page

@@ -40,15 +40,19 @@ def test_agent_of_another_team_gets_404_for_the_ticket(client_as, other_agent, t
 def test_unassigned_queue_lists_team_tickets_without_assignee(
     client_as, agent, second_agent, ticket, service
 ):
-    taken = TicketFactory(service=service, subject="Already taken one", assignee=second_agent)
+    taken = TicketFactory.create(
+        service=service, subject="Already taken one", assignee=second_agent
+    )
     page = client_as(agent).get(reverse("workspace:queue")).content.decode()
     assert ticket.subject in page
     assert taken.subject not in page
 
 
 def test_mine_and_team_queues(client_as, agent, second_agent, service):
-    mine = TicketFactory(service=service, subject="Assigned to Sam", assignee=agent)
-    theirs = TicketFactory(service=service, subject="Assigned to Chloe", assignee=second_agent)
+    mine = TicketFactory.create(service=service, subject="Assigned to Sam", assignee=agent)
+    theirs = TicketFactory.create(
+        service=service, subject="Assigned to Chloe", assignee=second_agent
+    )
     client = client_as(agent)
     page = client.get(reverse("workspace:queue"), {"queue": "mine"}).content.decode()
     assert mine.subject in page and theirs.subject not in page
@@ -57,7 +61,9 @@ def test_mine_and_team_queues(client_as, agent, second_agent, service):
 
 
 def test_queue_hides_closed_tickets_unless_asked(client_as, agent, service):
-    closed = TicketFactory(service=service, subject="Closed long ago", status=Ticket.Status.CLOSED)
+    closed = TicketFactory.create(
+        service=service, subject="Closed long ago", status=Ticket.Status.CLOSED
+    )
     client = client_as(agent)
     assert (
         closed.subject
@@ -70,8 +76,12 @@ def test_queue_hides_closed_tickets_unless_asked(client_as, agent, service):
 
 
 def test_queue_filters_search_and_sort(client_as, agent, service):
-    urgent = TicketFactory(service=service, subject="Payroll export fails", priority=Priority.P1)
-    routine = TicketFactory(service=service, subject="New mouse please", priority=Priority.P4)
+    urgent = TicketFactory.create(
+        service=service, subject="Payroll export fails", priority=Priority.P1
+    )
+    routine = TicketFactory.create(
+        service=service, subject="New mouse please", priority=Priority.P4
+    )
     client = client_as(agent)
     page = client.get(reverse("workspace:queue"), {"queue": "all", "priority": 1}).content.decode()
     assert urgent.subject in page and routine.subject not in page
@@ -114,9 +124,9 @@ def test_queue_query_count_is_fixed(client_as, agent, service, django_assert_num
     # The filter bar is cached per query string: a new one counts the cold page.
     with django_assert_num_queries(9) as few:
         client.get(reverse("workspace:queue"), {"queue": "all", "cold": 1})
-    other_team = TeamFactory()
+    other_team = TeamFactory.create()
     TicketFactory.create_batch(20, service=service, assignee=agent)
-    TicketFactory.create_batch(5, service=ServiceFactory(owner_team=other_team))
+    TicketFactory.create_batch(5, service=ServiceFactory.create(owner_team=other_team))
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("workspace:queue"), {"queue": "all", "cold": 2})
     with django_assert_num_queries(len(few.captured_queries) - 3):  # warm: no choice lists
@@ -286,7 +296,7 @@ def test_ticket_fragments_for_htmx_refresh(client_as, agent, ticket, target, tab
 
 
 def test_manager_sees_team_tickets_and_admin_sees_all(client_as, manager, admin_user, ticket):
-    elsewhere = TicketFactory(service=ServiceFactory(owner_team=TeamFactory()))
+    elsewhere = TicketFactory.create(service=ServiceFactory.create(owner_team=TeamFactory.create()))
     assert client_as(manager).get(workspace_url(ticket)).status_code == 200
     assert client_as(manager).get(workspace_url(elsewhere)).status_code == 404
     assert client_as(admin_user).get(workspace_url(elsewhere)).status_code == 200
@@ -367,6 +377,7 @@ def test_waiting_on_requester_from_the_sidebar_sends_them_the_question(client_as
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.PENDING
     message = OutboxMessage.objects.get(ticket=ticket, kind=NotificationKind.TICKET_WAITING)
+    assert message.comment is not None
     assert (message.recipient, message.comment.body) == (ticket.requester, "Which laptop?")
 
 

@@ -127,7 +127,9 @@ def notify_team(
     kind: str = NotificationKind.TICKET_IN_QUEUE,
     comment: Comment | None = None,
 ) -> None:
-    members = ticket.team.members.filter(is_active=True).exclude(pk=exclude.pk if exclude else None)
+    members = ticket.team.members.filter(is_active=True)
+    if exclude:
+        members = members.exclude(pk=exclude.pk)
     notify(members, kind=kind, event=event, comment=comment)
 
 

@@ -24,7 +24,8 @@ def on_check(ticket: Ticket, *, now: datetime) -> Effect:
     policy = ticket.sla_policy
     fields = ["next_sla_check_at", "sla_due_at", "response_due_at", "resolution_due_at"]
     running = ticket.sla_running_since is not None
-    owed = ticket.update_owed_since is not None
+    owed_since = ticket.update_owed_since
+    owed = owed_since is not None
     if policy is None or not (running or owed):
         ticket.next_sla_check_at = None
         return Effect(fields=fields)
@@ -37,9 +38,9 @@ def on_check(ticket: Ticket, *, now: datetime) -> Effect:
             targets.append(("response", policy.first_response_minutes, used))
         if not ticket.resolution_outcome:
             targets.append(("resolution", policy.resolution_minutes, used))
-    if owed and policy.next_update_minutes:
+    if owed_since is not None and policy.next_update_minutes:
         # Its own clock: business minutes since the first unanswered message.
-        since = business_minutes_between(schedule, ticket.update_owed_since, now)
+        since = business_minutes_between(schedule, owed_since, now)
         targets.append(("update", policy.next_update_minutes, since))
     if owed:
         fields += UPDATE_FIELDS

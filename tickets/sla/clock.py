@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django.db.models import Q
 
@@ -130,7 +131,8 @@ def _due(ticket: Ticket, which: str, target: int, *, now: datetime, schedule: Sc
     """When a running target is due: ahead of the clock, or when the clock passed it."""
     left = target - ticket.sla_elapsed_minutes
     if left > 0:
-        return add_business_minutes(schedule, ticket.sla_running_since, left)
+        running = cast(datetime, ticket.sla_running_since)  # only asked while the clock runs
+        return add_business_minutes(schedule, running, left)
     breached_at = getattr(ticket, f"{which}_breached_at")
     if breached_at is not None:
         return breached_at

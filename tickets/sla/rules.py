@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from tickets.models import Comment, SLAOutcome, Ticket, TicketEvent
 
@@ -169,7 +170,8 @@ def owe_update(ticket: Ticket, *, now: datetime) -> list[Change]:
         return []
     ticket.update_owed_since = now
     refresh(ticket, now=now)
-    return [Change(TicketEvent.Kind.SLA_UPDATE_OWED, {"due": ticket.update_due_at.isoformat()})]
+    due = cast(datetime, ticket.update_due_at)  # set by refresh: an update is owed
+    return [Change(TicketEvent.Kind.SLA_UPDATE_OWED, {"due": due.isoformat()})]
 
 
 def record_update(ticket: Ticket, *, now: datetime) -> list[Change]:
@@ -179,7 +181,7 @@ def record_update(ticket: Ticket, *, now: datetime) -> list[Change]:
     due = ticket.update_due_at
     changes: list[Change] = []
     # "answered" says when the answer came; a breach the beat recorded stays the only one.
-    answered = {
+    answered: dict[str, object] = {
         "target": "update",
         "due": due.isoformat() if due else None,
         "answered": now.isoformat(),

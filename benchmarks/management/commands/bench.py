@@ -1,6 +1,8 @@
 """`manage.py bench`: seed a dedicated Postgres database, then time real HTTP requests."""
 
 import socket
+from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -89,7 +91,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Wrote {path} and docs/benchmarks.md")
 
-    def _create_database(self, db: dict) -> None:  # type: ignore[type-arg]
+    def _create_database(self, db: Mapping[str, Any]) -> None:
         params = {
             "host": db["HOST"] or "127.0.0.1",
             "port": db["PORT"] or 5432,

@@ -2,6 +2,7 @@
 
 import random
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
@@ -471,7 +472,9 @@ class Command(BaseCommand):
             steps.append(
                 (
                     ticket.first_responded_at,
-                    lambda: sla.record_response(ticket, now=ticket.first_responded_at),
+                    lambda: sla.record_response(
+                        ticket, now=cast(datetime, ticket.first_responded_at)
+                    ),
                 )
             )
         if requester_wrote:
@@ -479,10 +482,11 @@ class Command(BaseCommand):
         if status == Ticket.Status.PENDING:
             steps.append((last, lambda: sla.pause(ticket, now=last)))
         elif status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+            # A seeded resolved or closed ticket has its resolution time.
             steps.append(
                 (
-                    ticket.resolved_at,
-                    lambda: sla.stop(ticket, now=ticket.resolved_at, resolved=True),
+                    cast(datetime, ticket.resolved_at),
+                    lambda: sla.stop(ticket, now=cast(datetime, ticket.resolved_at), resolved=True),
                 )
             )
         elif status == Ticket.Status.CANCELLED:
