@@ -116,7 +116,12 @@ def mail_html(request: AuthedHtmxRequest, name: str, index: int) -> HttpResponse
     """The HTML part on its own, framed by the detail page with scripts disabled."""
     _guard(request)
     html = _load(request, name, index).get_body(preferencelist=("html",))
-    return HttpResponse(html.get_content() if html else "<p>No HTML part.</p>")
+    # Links open in the whole window, as from a mail client: the site is never framed.
+    top = '<base target="_top">'
+    content = html.get_content() if html else "<p>No HTML part.</p>"
+    if "<head>" in content:
+        return HttpResponse(content.replace("<head>", f"<head>{top}", 1))
+    return HttpResponse(top + content)
 
 
 urlpatterns = [

@@ -21,7 +21,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
         html = loader.get_template("500.html").render({"frame": frame(), "user": None})
     except Exception:  # The page about an error must not be a second one.
         logger.exception("The 500 page could not be drawn")
-        html = "<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1>"
+        html = (
+            '<!doctype html><html lang="en"><title>Something went wrong</title>'
+            "<main><h1>Something went wrong</h1></main></html>"
+        )
     return HttpResponseServerError(html)
 
 

@@ -52,3 +52,8 @@ def test_anonymous_is_sent_to_log_in(client, mail_file):
     for url in (reverse("devmail:list"), reverse("devmail:detail", args=[mail_file, 0])):
         response = client.get(url)
         assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_links_in_a_messages_html_open_in_the_whole_window(client_as, requester, mail_file):
+    html = client_as(requester).get(reverse("devmail:html", args=[mail_file, 0])).content.decode()
+    assert html.startswith('<base target="_top">') and "<p>For Ella</p>" in html

@@ -72,26 +72,6 @@ class TicketFilter(django_filters.FilterSet):
             ("updated", "Recently updated"),
         ],
         widget=select(),
-        error_messages={"invalid_choice": "Not one of your teams."},
-    )
-    assignee = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(),
-        empty_label="Anyone",
-        widget=select(),
-        error_messages={"invalid_choice": "Not someone in your teams."},
-    )
-    sort = django_filters.ChoiceFilter(
-        method="filter_sort",
-        empty_label=None,
-        label="Sort",
-        choices=[
-            ("priority", "Sort: priority"),
-            ("due", "Sort: SLA due first"),
-            ("age", "Sort: oldest first"),
-            ("-age", "Sort: newest first"),
-            ("updated", "Sort: recently updated"),
-        ],
-        widget=select(),
     )
 
     queryset: TicketQuerySet

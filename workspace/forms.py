@@ -64,13 +64,26 @@ class StatusForm(VersionedForm):
         choices=Ticket.Status.choices,
         widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
-    # Needed (by the service) when the move is to "waiting on requester": it is sent to them.
+    # Needed when the move is to "waiting on requester": it is sent to them (the service
+    # checks too). Shown by the page only when that status is chosen.
     question = forms.CharField(
         label="What do you need from the requester?",
         required=False,
         max_length=20000,
-        widget=forms.Textarea(attrs={"class": "form-control form-control-sm", "rows": 3}),
+        widget=forms.Textarea(
+            attrs={
+                "class": "form-control form-control-sm",
+                "rows": 3,
+                "data-needed-when": "pending",
+            }
+        ),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == Ticket.Status.PENDING and not data.get("question", "").strip():
+            self.add_error("question", "Tell the requester what you need from them.")
+        return data
 
     def __init__(self, *args: Any, ticket: Ticket | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

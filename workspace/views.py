@@ -88,7 +88,8 @@ def get_ticket(request: AuthedHtmxRequest, pk: int) -> Ticket:
 @staff_required
 @require_GET
 def queue(request: AuthedHtmxRequest) -> HttpResponse:
-    name = request.GET.get("queue", "unassigned")
+    # Someone in no team (an admin, say) starts on every open ticket rather than an empty queue.
+    name = request.GET.get("queue", "unassigned" if request.user.team_ids else "all")
     if name not in QUEUES:
         name = "unassigned"
     visible = Ticket.objects.visible_to(request.user)
@@ -214,9 +215,9 @@ def _after_change(
     ticket = get_ticket(request, ticket.pk)
     forms: dict[str, Any] = {}
     if error and kept:
-        forms["status_form"] = StatusForm(
-            ticket=ticket, initial={**kept, "version": ticket.version}
-        )
+        # Bound, so the field that was wrong says so; with the current version, so the
+        # agent can send it again as it stands.
+        forms["status_form"] = StatusForm({**kept, "version": ticket.version}, ticket=ticket)
     if not request.htmx:
         if not error:
             messages.success(request, notice)
@@ -325,18 +326,22 @@ def ticket_comment(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
                     "Internal note added." if form.internal else "Reply sent.",
                 )
                 return redirect("workspace:ticket-detail", pk=ticket.pk)
-            return _thread_and_sidebar(request, get_ticket(request, pk))
+            # The editor stays in the mode just used: notes often come in a row.
+            editor = CommentForm(initial={"mode": form.cleaned_data["mode"]})
+            return _thread_and_sidebar(request, get_ticket(request, pk), editor)
     return _render_ticket(request, ticket, "ticket-tab", comment_form=form)
 
 
-def _thread_and_sidebar(request: AuthedHtmxRequest, ticket: Ticket) -> HttpResponse:
+def _thread_and_sidebar(
+    request: AuthedHtmxRequest, ticket: Ticket, editor: CommentForm
+) -> HttpResponse:
     """After a reply: the new thread, and the sidebar swapped out of band in the same response.
 
     A reply can change the status and the SLA; sending the sidebar with the thread (rather
     than asking the page to fetch it afterwards) means it never refreshes later, under
     an agent who has started to use its forms.
     """
-    context = {**_ticket_context(request, ticket), "oob": True}
+    context = {**_ticket_context(request, ticket, comment_form=editor), "oob": True}
     html = render_fragments(
         request, "workspace/ticket_detail.html", context, fragments=["ticket-tab", "ticket-sidebar"]
     )

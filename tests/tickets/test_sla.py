@@ -484,3 +484,10 @@ def test_a_ticket_found_past_its_target_gets_the_breach_not_also_a_warning(
     assert kinds == [NotificationKind.SLA_BREACHED]
     ticket.refresh_from_db()
     assert ticket.response_warned_at is not None  # no warning later either
+
+
+def test_a_moment_late_does_not_read_as_not_late_at_all():
+    from tickets.sla.clock import format_minutes
+
+    assert format_minutes(0.2) == "<1m" and format_minutes(0) == "0m"
+    assert format_minutes(90) == "1h 30m"

@@ -110,3 +110,43 @@ def test_a_refused_status_change_keeps_the_question_typed(client_as, agent, tick
         f'value="{ticket.version}"' in body
     )
     assert ticket.status != Ticket.Status.PENDING
+
+
+def test_waiting_on_requester_asks_for_the_question_at_the_field(client_as, agent, ticket):
+    page = page_of(client_as(agent), ticket)
+    question = page[page.index("sd-extra-question") :]
+    assert "What do you need from the requester?" in question
+    assert "(optional)" not in question[: question.index("</label>")]
+    response = client_as(agent).post(
+        reverse("workspace:ticket-status", args=[ticket.pk]),
+        {"status": "pending", "question": "  ", "version": ticket.version},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert re.search(r'id="id_question_error">Tell the requester what you need', body)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW
+
+
+def test_taking_a_new_ticket_records_that_work_started(client_as, agent, ticket):
+    services.take_ticket(ticket, by=agent)
+    event = ticket.events.get(kind="taken")
+    assert event.before == {"assignee": None, "status": "new"}
+    assert event.after == {"assignee": "Sam Patel", "status": "open"}
+    history = page_of(client_as(agent), ticket, tab="history")
+    assert re.search(r"status:</span> <del>New</del> → In progress", history)
+
+
+def test_the_editor_stays_in_the_mode_just_used(client_as, agent, ticket):
+    response = client_as(agent).post(
+        reverse("workspace:ticket-comment", args=[ticket.pk]),
+        {"body": "First note.", "mode": "note"},
+        headers={"HX-Request": "true"},
+    )
+    note = re.search(r'<input [^>]*value="note"[^>]*>', response.content.decode())
+    assert note is not None and " checked" in note.group(0)
+
+
+def test_someone_in_no_team_starts_on_every_open_ticket(client_as, admin_user, ticket):
+    page = client_as(admin_user).get(reverse("workspace:queue")).content.decode()
+    assert ticket.subject in page and "Nothing waiting in this queue." not in page

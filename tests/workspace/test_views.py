@@ -232,7 +232,7 @@ def test_stale_edit_gets_a_clear_conflict(client_as, agent, second_agent, ticket
     )
     response = client_as(agent).post(
         reverse("workspace:ticket-status", args=[ticket.pk]),
-        {"status": "pending", "version": seen},
+        {"status": "pending", "question": "Which printer?", "version": seen},
         headers=HTMX,
     )
     assert "changed by someone else" in response.content.decode()

@@ -31,6 +31,7 @@ def take_ticket(ticket: Ticket, *, by: User) -> Ticket:
     """
     require_staff(by, ticket)
     now = timezone.now()
+    old_status = ticket.status
     new_status = Status.OPEN if ticket.status == Status.NEW else ticket.status
     won = Ticket.objects.filter(
         pk=ticket.pk, assignee__isnull=True, status__in=Ticket.OPEN_STATUSES
@@ -44,7 +45,12 @@ def take_ticket(ticket: Ticket, *, by: User) -> Ticket:
         raise ConflictError(
             f"This ticket is {ticket.get_status_display().lower()} and can't be taken."
         )
-    record_event(ticket, TicketEvent.Kind.TAKEN, by=by, after={"assignee": str(by)}, now=now)
+    # Taking a new ticket also starts work on it: the history says so, with both moves.
+    before: dict[str, object] = {"assignee": None}
+    after: dict[str, object] = {"assignee": str(by)}
+    if new_status != old_status:
+        before["status"], after["status"] = old_status, new_status
+    record_event(ticket, TicketEvent.Kind.TAKEN, by=by, before=before, after=after, now=now)
     return ticket
 
 

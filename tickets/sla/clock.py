@@ -245,6 +245,8 @@ def policy_summary(ticket: Ticket) -> dict[str, object]:
 
 
 def format_minutes(minutes: float) -> str:
+    if 0 < minutes < 0.5:  # "0m late" reads as not late at all
+        return "<1m"
     minutes = int(round(minutes))
     if minutes < 60:
         return f"{minutes}m"
