@@ -72,7 +72,9 @@ def test_end_user_and_agent_work_a_ticket_to_resolution(
     sam.get_by_label("Message").fill("Mail profile looks corrupt; resetting it.")
     note_button.click()
     expect(sam.locator("#ticket-tab .sd-msg-note")).to_contain_text("Mail profile looks corrupt")
-    # Then the public reply, back in reply mode (the editor starts there each time).
+    # The editor stays a note editor (notes often come in a row) until Sam picks a reply.
+    expect(sam.get_by_role("button", name="Add internal note")).to_be_visible()
+    sam.get_by_text("Reply to requester", exact=True).click()
     expect(sam.get_by_role("button", name="Send to Ella Morgan")).to_be_visible()
     sam.get_by_label("Message").fill("I have reset your mail profile; please restart Outlook.")
     sam.get_by_role("button", name="Send to Ella Morgan").click()
