@@ -390,3 +390,28 @@ def test_waiting_on_requester_without_a_question_is_refused_with_a_reason(client
     assert "Tell the requester what you need from them." in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.NEW
+
+
+def test_a_page_past_the_end_says_so_and_leads_back(client_as, agent, ticket):
+    page = (
+        client_as(agent)
+        .get(reverse("workspace:queue"), {"queue": "all", "page": 999})
+        .content.decode()
+    )
+    assert "No tickets on this page." in page and "Nothing waiting in this queue." not in page
+    assert 'href="/workspace/?queue=all">Back to the first page</a>' in page
+
+
+def test_the_list_fragment_links_like_the_page(client_as, agent, ticket):
+    """A block renders alone for htmx: its links must not lean on the page's variables."""
+    fragment = (
+        client_as(agent)
+        .get(
+            reverse("workspace:queue"),
+            {"queue": "all", "page": 999},
+            headers={"HX-Request": "true", "HX-Target": "ticket-list"},
+        )
+        .content.decode()
+    )
+    assert "<html" not in fragment
+    assert 'href="/workspace/?queue=all">Back to the first page</a>' in fragment
