@@ -140,6 +140,8 @@ def ticket_create(request: AuthedHtmxRequest) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_error(form, error)
+        except services.SubmissionLimitReached as limited:
+            return slow_down(request, form, limited)
         else:
             messages.success(
                 request,
@@ -147,6 +149,17 @@ def ticket_create(request: AuthedHtmxRequest) -> HttpResponse:
             )
             return redirect("portal:ticket-detail", pk=ticket.pk)
     return render(request, "portal/ticket_create.html", {"nav": "new-ticket", "form": form})
+
+
+def slow_down(
+    request: AuthedHtmxRequest, form: TicketForm, limited: services.SubmissionLimitReached
+) -> HttpResponse:
+    """The form again, as they filled it in, saying when they can send it: a 429."""
+    form.add_error(None, str(limited))
+    context = {"nav": "new-ticket", "form": form}
+    response = render(request, "portal/ticket_create.html", context, status=429)
+    response["Retry-After"] = str(limited.retry_after.seconds)
+    return response
 
 
 @login_required

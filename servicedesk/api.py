@@ -1,4 +1,4 @@
-"""DRF glue: service-layer errors become 400/403 responses with a reason."""
+"""DRF glue: service-layer errors become 400/403/409/429 responses with a reason."""
 
 from typing import Any
 
@@ -9,11 +9,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    from tickets.services import ConflictError
+    from tickets.services import ConflictError, SubmissionLimitReached
 
     if isinstance(exc, ConflictError):
         response = Response({"detail": " ".join(exc.messages)}, status=409)
         return response
+    if isinstance(exc, SubmissionLimitReached):
+        retry_after = str(exc.retry_after.seconds)
+        return Response({"detail": str(exc)}, status=429, headers={"Retry-After": retry_after})
     if isinstance(exc, ValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)

@@ -223,6 +223,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Tickets one person may log per window (count, seconds), counted in the shared cache; 0 turns
+# a window off.
+TICKET_SUBMISSION_LIMITS = [
+    (env_int("TICKET_LIMIT_PER_10_MINUTES", 10), 10 * 60),
+    (env_int("TICKET_LIMIT_PER_DAY", 50), 24 * 60 * 60),
+]
 
 # Email: SMTP in production; a folder of .eml files in development (see /dev/mail/).
 EMAIL_BACKEND = env(

@@ -97,6 +97,25 @@ def test_double_submit_creates_one_ticket(client_as, requester, service):
     assert first["Location"] == second["Location"]
 
 
+def test_past_the_submission_limit_the_form_comes_back_with_the_wait(
+    client_as, requester, other_requester, service, settings
+):
+    settings.TICKET_SUBMISSION_LIMITS = [(1, 600)]
+    client = client_as(requester)
+    client.post(reverse("portal:ticket-create"), submit_data(service))
+    response = client.post(
+        reverse("portal:ticket-create"), submit_data(service, subject="Printer on fire")
+    )
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 600
+    page = response.content.decode()
+    assert "You have sent a lot of tickets in a short time" in page
+    assert 'value="Printer on fire"' in page
+    assert Ticket.objects.count() == 1
+    others = client_as(other_requester).post(reverse("portal:ticket-create"), submit_data(service))
+    assert others.status_code == 302
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -3,6 +3,8 @@
 Split by sub-domain; import from `tickets.services`, as views and tasks do.
 """
 
+from tickets.limits import SubmissionLimitReached
+
 from .assignment import assign_ticket, take_ticket
 from .conversation import add_comment
 from .editing import ConflictError
@@ -21,6 +23,7 @@ from .triage import update_ticket
 __all__ = [
     "AGENT_TRANSITIONS",
     "ConflictError",
+    "SubmissionLimitReached",
     "add_comment",
     "assign_ticket",
     "cancel_ticket",

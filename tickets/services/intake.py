@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, User
 from tickets import attachments as attachment_rules
-from tickets import sla
+from tickets import limits, sla
 from tickets.models import Level, Service, Ticket, TicketEvent, priority_for
 from tickets.notifications import notify
 
@@ -41,7 +41,8 @@ def create_ticket(
     """Log a ticket for a requester and tell them and the owning team.
 
     A repeated submission token returns the ticket the first submission created, so a
-    double click or a resubmitted form never makes two tickets.
+    double click or a resubmitted form never makes two tickets. Past the person's
+    submission limit it raises `SubmissionLimitReached` before anything is written.
     """
     if by != requester and not by.is_staff_member:
         raise PermissionDenied("You can only log tickets for yourself.")
@@ -59,6 +60,9 @@ def create_ticket(
             return existing
 
     now = timezone.now()
+    retry_after = limits.allow_submission(by, now=now)
+    if retry_after is not None:
+        raise limits.SubmissionLimitReached(retry_after)
     ticket = Ticket(
         subject=subject[:200],
         description=description,
