@@ -190,13 +190,21 @@ class Ticket(models.Model):
     # ticket page reads attachments only when there are some (most tickets have none).
     attachment_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
-    # Guards against a double submit: the portal form carries a one-time token.
-    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Guards against a double submit: the portal form carries a one-time token, unique per
+    # requester, so someone else's token never leads to their ticket.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "submission_token"],
+                condition=Q(submission_token__isnull=False),
+                name="one_ticket_per_requester_token",
+            )
+        ]
         indexes = [
             models.Index(fields=["team", "status", "priority"], name="ticket_team_status_prio"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),

@@ -116,6 +116,23 @@ def test_past_the_submission_limit_the_form_comes_back_with_the_wait(
     assert others.status_code == 302
 
 
+def test_someone_elses_form_token_logs_my_own_ticket(
+    client_as, requester, other_requester, service
+):
+    data = submit_data(service)
+    client_as(requester).post(reverse("portal:ticket-create"), data)
+    theirs = Ticket.objects.get()
+    response = client_as(other_requester).post(
+        reverse("portal:ticket-create"), {**data, "subject": "Mine"}, follow=True
+    )
+    mine = Ticket.objects.exclude(pk=theirs.pk).get()
+    assert (mine.requester, mine.subject) == (other_requester, "Mine")
+    assert response.redirect_chain == [(portal_url(mine), 302)]
+    page = response.content.decode()
+    assert mine.number in page
+    assert theirs.number not in page
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -143,6 +143,40 @@ def test_repeated_submission_token_returns_the_first_ticket(requester, service):
     assert OutboxMessage.objects.filter(kind=NotificationKind.TICKET_RECEIVED).count() == 1
 
 
+def test_someone_elses_submission_token_creates_their_own_ticket(
+    requester, other_requester, service
+):
+    token = uuid.uuid4()
+    theirs = services.create_ticket(
+        requester=requester,
+        by=requester,
+        service=service,
+        subject="s",
+        description="d",
+        submission_token=token,
+    )
+    mine = services.create_ticket(
+        requester=other_requester,
+        by=other_requester,
+        service=service,
+        subject="mine",
+        description="d",
+        submission_token=token,
+    )
+    assert mine.pk != theirs.pk
+    assert (mine.requester, mine.subject) == (other_requester, "mine")
+    again = services.create_ticket(
+        requester=other_requester,
+        by=other_requester,
+        service=service,
+        subject="mine",
+        description="d",
+        submission_token=token,
+    )
+    assert again.pk == mine.pk
+    assert Ticket.objects.count() == 2
+
+
 def test_bad_attachment_rejects_the_whole_ticket(requester, service):
     upload = SimpleUploadedFile("setup.exe", b"MZ...")
     with pytest.raises(ValidationError, match="can't be attached"):

@@ -40,8 +40,9 @@ def create_ticket(
 ) -> Ticket:
     """Log a ticket for a requester and tell them and the owning team.
 
-    A repeated submission token returns the ticket the first submission created, so a
-    double click or a resubmitted form never makes two tickets. Past the person's
+    A repeated submission token returns the ticket the first submission created for the
+    same requester, so a double click or a resubmitted form never makes two tickets, and
+    someone else's token only ever logs a ticket of their own. Past the person's
     submission limit it raises `SubmissionLimitReached` before anything is written.
     """
     if by != requester and not by.is_staff_member:
@@ -55,7 +56,9 @@ def create_ticket(
         raise ValidationError({"description": "Describe the problem or request."})
     attachment_rules.validate_uploads(list(files))
     if submission_token is not None:
-        existing = Ticket.objects.filter(submission_token=submission_token).first()
+        existing = Ticket.objects.filter(
+            requester=requester, submission_token=submission_token
+        ).first()
         if existing is not None:
             return existing
 
@@ -83,7 +86,7 @@ def create_ticket(
             ticket.save()
     except IntegrityError:
         # A concurrent request with the same token won the race.
-        return Ticket.objects.get(submission_token=submission_token)
+        return Ticket.objects.get(requester=requester, submission_token=submission_token)
     event = record_event(
         ticket,
         TicketEvent.Kind.CREATED,
