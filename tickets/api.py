@@ -61,6 +61,19 @@ class TicketInput(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
 
 
+class AssignInput(serializers.Serializer):
+    # The service checks the agent is active staff in the ticket's team.
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def get_ticket(user: User, pk: int) -> Ticket:
+    tickets = Ticket.objects.visible_to(user).select_related(
+        "service", "team", "assignee", "requester"
+    )
+    return get_object_or_404(tickets, pk=pk)
+
+
 @extend_schema(request=TicketInput, responses=TicketOutput(many=True))
 @api_view(["GET", "POST"])
 def ticket_list(request: Request) -> Response:
@@ -82,7 +95,30 @@ def ticket_list(request: Request) -> Response:
 @api_view(["GET"])
 def ticket_detail(request: Request, pk: int) -> Response:
     user = cast(User, request.user)  # signed in: IsAuthenticated is the default permission
-    tickets = Ticket.objects.visible_to(user).select_related(
-        "service", "team", "assignee", "requester"
+    return Response(TicketOutput(get_ticket(user, pk)).data)
+
+
+@extend_schema(request=None, responses=TicketOutput)
+@api_view(["POST"])
+def ticket_take(request: Request, pk: int) -> Response:
+    """Take an unassigned ticket; a 409 names whoever took it first."""
+    user = cast(User, request.user)  # signed in: IsAuthenticated is the default permission
+    ticket = services.take_ticket(get_ticket(user, pk), by=user)
+    return Response(TicketOutput(ticket).data)
+
+
+@extend_schema(request=AssignInput, responses=TicketOutput)
+@api_view(["POST"])
+def ticket_assign(request: Request, pk: int) -> Response:
+    """Assign a ticket (or unassign it with a null assignee); a stale version is a 409."""
+    user = cast(User, request.user)  # signed in: IsAuthenticated is the default permission
+    ticket = get_ticket(user, pk)
+    data = AssignInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    ticket = services.assign_ticket(
+        ticket,
+        agent=data.validated_data["assignee"],
+        version=data.validated_data["version"],
+        by=user,
     )
-    return Response(TicketOutput(get_object_or_404(tickets, pk=pk)).data)
+    return Response(TicketOutput(ticket).data)
