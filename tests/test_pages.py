@@ -99,6 +99,14 @@ def test_api_requires_login(client, db):
     assert client.get("/api/tickets/").status_code == 403
 
 
+def test_the_api_schema_needs_a_signed_in_user(client, client_as, requester):
+    """The schema maps every endpoint and field: no map for someone who has not signed in."""
+    assert client.get(reverse("api-schema")).status_code == 403
+    response = client_as(requester).get(reverse("api-schema"), {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/tickets/" in response.json()["paths"]
+
+
 def test_every_form_post_needs_the_csrf_token(requester, agent, ticket):
     from django.test import Client
 

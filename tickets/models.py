@@ -412,8 +412,9 @@ class TicketEvent(models.Model):
         SLA_UPDATE_OWED = "sla_update_owed", "SLA update owed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Protected: setting a deleted person's events to no actor would rewrite the audit trail.
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     before = models.JSONField(default=dict, blank=True)

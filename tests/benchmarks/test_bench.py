@@ -1,7 +1,7 @@
 """The benchmark's own code, on a tiny data set, so it cannot rot between full runs."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from benchmarks import runner, seed
 from tickets.models import Comment, Ticket, TicketEvent
@@ -75,3 +75,9 @@ def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server)
     markdown = runner.table(rows)
     assert markdown.count("\n") == len(rows) + 1
     assert "| floor |" in markdown
+    submitted = Ticket.objects.filter(subject__startswith=runner.RUN_MARKER)
+    assert TicketEvent.objects.filter(ticket__in=submitted).exists()
+    assert runner.remove_run_tickets() > 0
+    assert not submitted.exists()
+    with pytest.raises(IntegrityError):  # the audit trail is append-only again
+        TicketEvent.objects.all().delete()

@@ -25,7 +25,7 @@ from tickets.models import (
 )
 from tickets.services.editing import record_clock_events
 
-DEMO_PASSWORD = "servicedesk-demo"
+DEMO_PASSWORD = "servicedesk-demo"  # nosec B105  # the demo's published password, for demo data only
 DEMO_LOGINS = [
     ("End user", "ella.morgan@example.com"),
     ("Agent", "sam.patel@example.com"),
@@ -247,7 +247,7 @@ class Command(BaseCommand):
             self.stdout.write("  Demo data is already loaded.")
         else:
             with transaction.atomic():
-                self.seed(random.Random(seed), tickets)
+                self.seed(random.Random(seed), tickets)  # nosec B311  # repeatable demo data
                 versions.bump(versions.PEOPLE, versions.CATALOGUE)
             # Warnings and breaches that are due now, recorded as the beat task would, but
             # not emailed: they are history, not news.
