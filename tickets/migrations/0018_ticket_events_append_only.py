@@ -42,7 +42,7 @@ def run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0016_ticket_words_column"),
+        ("tickets", "0017_ticket_token_per_requester"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
