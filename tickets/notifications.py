@@ -29,8 +29,6 @@ from .models import Comment, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
-# Errors worth trying again later: the mail server or the network had a bad moment.
-TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 STALE_CLAIM = timedelta(minutes=5)
 
 
@@ -160,6 +158,26 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
+def reply_codes(error: OSError) -> list[int]:
+    """The SMTP reply codes behind a failed send: one per refused recipient, or the one reply."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _ in error.recipients.values()]
+    if isinstance(error, smtplib.SMTPResponseException):
+        return [error.smtp_code]
+    return []
+
+
+def is_permanent(error: OSError) -> bool:
+    """Only a 5xx reply says the server will never take the message.
+
+    A 4xx at any step (greeting, MAIL, RCPT, DATA) is what greylisting, rate limits and full
+    disks answer, and an error without a reply is the network: both may pass later. A
+    message refused at RCPT carries one code per recipient; one 4xx among them is worth a retry.
+    """
+    codes = reply_codes(error)
+    return bool(codes) and all(code >= 500 for code in codes)
+
+
 def claim(message_id: int, *, now: datetime) -> bool:
     """Take a due row for sending; only one caller can win."""
     return bool(
@@ -193,12 +211,9 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
         return False
     try:
         render(message).send()
-    except TRANSIENT_ERRORS + (smtplib.SMTPException,) as exc:
-        give_up = (
-            message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
-            or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500)
-            or isinstance(exc, smtplib.SMTPRecipientsRefused)
-        )
+    # smtplib's errors are OSErrors, like the network's: every way a send can fail.
+    except OSError as exc:
+        give_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS or is_permanent(exc)
         message.status = OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING
         message.next_attempt_at = now + timedelta(seconds=30 * 2**message.attempts)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
