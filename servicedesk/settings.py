@@ -202,7 +202,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -283,6 +283,8 @@ CACHES = {
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "servicedesk"),
     }
 }
+# How long any process waits for the broker to connect or answer one command, in seconds.
+BROKER_TIMEOUT_SECONDS = 0.5
 if CELERY_BROKER_URL == "filesystem://":
     # kombu's filesystem transport, tuned so a worker stops promptly (see servicedesk/broker.py).
     CELERY_BROKER_TRANSPORT = "servicedesk.broker:FilesystemTransport"
