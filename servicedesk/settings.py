@@ -298,6 +298,19 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
+else:
+    # A web request publishes one nudge after commit and must never wait on the broker for it:
+    # a broker that is down or hung costs a request at most about a second, and the nudge is
+    # dropped (the outbox sweep sends its messages). The same bounds suit the worker, which
+    # reconnects through Celery's own retry loop rather than waiting on a dead socket.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_TIMEOUT_SECONDS,
+        # kombu retries a failed connect until broker_connection_timeout runs out; once is enough.
+        "max_retries": 0,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import redis
+from kombu import pools
 
 from tests.smtp import free_port
 
@@ -76,9 +77,8 @@ def broker_at(monkeypatch):
     from servicedesk.celery import app
 
     def reset_pools() -> None:
-        for pool in (app._pool, app.amqp._producer_pool):
-            if pool is not None:
-                pool.force_close_all()
+        # kombu keeps its pools by broker address, for the whole process.
+        pools.reset()
         app._pool = app.amqp._producer_pool = None
 
     def point(url: str) -> None:

@@ -77,8 +77,10 @@ def nudge(event_id: int) -> None:
 
     try:
         deliver_event_messages.apply_async((event_id,), retry=False)
-    except Exception:  # The broker being unreachable must never fail the request.
-        logger.warning("Broker unavailable; messages of event %s wait for the sweep", event_id)
+    except Exception as error:  # The broker being unreachable must never fail the request.
+        logger.warning(
+            "Broker unavailable (%s); messages of event %s wait for the sweep", error, event_id
+        )
 
 
 # Where a person follows a ticket: staff in the agent workspace, requesters in the portal.
