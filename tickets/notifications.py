@@ -29,7 +29,9 @@ from .models import Comment, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=5)
+# A claim older than this belongs to a worker that died mid-delivery. It must outlast one SMTP
+# conversation (EMAIL_TIMEOUT per step), or a slow send could be released and sent twice.
+STALE_CLAIM = timedelta(minutes=1)
 
 
 def wants(user: User, kind: str) -> bool:
@@ -181,13 +183,17 @@ def is_permanent(error: OSError) -> bool:
 
 
 def claim(message_id: int, *, now: datetime) -> bool:
-    """Take a due row for sending; only one caller can win."""
+    """Take a row due at `now` for sending; only one caller can win.
+
+    The claim is stamped with the clock, not `now`: a sweep that began minutes ago claims its
+    last rows late, and their claims must not look stale to the next sweep.
+    """
     return bool(
         OutboxMessage.objects.filter(
             pk=message_id, status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
         ).update(
             status=OutboxMessage.Status.SENDING,
-            claimed_at=now,
+            claimed_at=timezone.now(),
             attempts=F("attempts") + 1,
         )
     )
@@ -236,11 +242,20 @@ def deliver_for_event(event_id: int, *, now: datetime | None = None) -> int:
     return sum(deliver(pk, now=now) for pk in list(pending))
 
 
-def sweep(*, now: datetime, limit: int = 200) -> int:
-    """Deliver due rows the nudges missed, and release claims of crashed workers."""
-    OutboxMessage.objects.filter(
+def release_stale_claims(*, now: datetime) -> int:
+    """Give rows claimed by workers that died mid-delivery back to the sweep.
+
+    One conditional update: a row is released only while it is still SENDING under its stale
+    claim, so a row its worker has since marked sent, or that was claimed anew, is left alone.
+    """
+    return OutboxMessage.objects.filter(
         status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
     ).update(status=OutboxMessage.Status.PENDING)
+
+
+def sweep(*, now: datetime, limit: int = 200) -> int:
+    """Deliver due rows the nudges missed, and release claims of crashed workers."""
+    release_stale_claims(now=now)
     due = list(
         OutboxMessage.objects.due(now)
         .order_by("next_attempt_at")

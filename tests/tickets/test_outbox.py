@@ -138,10 +138,10 @@ def test_gives_up_after_the_configured_attempts(requester, service, settings):
     assert (message.status, message.attempts) == (Status.FAILED, 2)
 
 
-def test_sweep_releases_claims_of_a_crashed_worker(requester, service):
+def test_sweep_releases_claims_of_a_crashed_worker_after_about_a_minute(requester, service):
     message = received(create(requester, service))
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10)
+        status=Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=61)
     )
     notifications.sweep(now=timezone.now())
     message.refresh_from_db()
@@ -154,6 +154,31 @@ def test_recent_claim_is_not_stolen_by_the_sweep(requester, service):
         status=Status.SENDING, claimed_at=timezone.now()
     )
     notifications.sweep(now=timezone.now())
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+
+
+def test_a_claim_is_stamped_when_it_is_taken_not_when_the_sweep_began(requester, service):
+    """A long sweep claims its last rows late; their claims must not look stale already."""
+    message = received(create(requester, service))
+    sweep_began = timezone.now() - timedelta(minutes=2)
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=sweep_began)
+    assert notifications.deliver(message.pk, now=sweep_began) is True
+    message.refresh_from_db()
+    assert message.claimed_at is not None
+    assert message.claimed_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_a_released_claim_is_not_released_again_from_its_new_owner(requester, service):
+    """Release is conditional on the stale stamp: a row claimed anew since then stays claimed."""
+    message = received(create(requester, service))
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.SENDING, claimed_at=now - timedelta(seconds=61)
+    )
+    assert notifications.release_stale_claims(now=now) == 1
+    assert notifications.claim(message.pk, now=now)
+    assert notifications.release_stale_claims(now=now + timedelta(seconds=30)) == 0
     message.refresh_from_db()
     assert message.status == Status.SENDING
 
