@@ -202,7 +202,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -289,6 +289,8 @@ CACHES = {
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "servicedesk"),
     }
 }
+# How long any process waits for the broker to connect or answer one command, in seconds.
+BROKER_TIMEOUT_SECONDS = 0.5
 if CELERY_BROKER_URL == "filesystem://":
     # kombu's filesystem transport, tuned so a worker stops promptly (see servicedesk/broker.py).
     CELERY_BROKER_TRANSPORT = "servicedesk.broker:FilesystemTransport"
@@ -302,6 +304,19 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
+else:
+    # A web request publishes one nudge after commit and must never wait on the broker for it:
+    # a broker that is down or hung costs a request at most about a second, and the nudge is
+    # dropped (the outbox sweep sends its messages). The same bounds suit the worker, which
+    # reconnects through Celery's own retry loop rather than waiting on a dead socket.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_TIMEOUT_SECONDS,
+        # kombu retries a failed connect until broker_connection_timeout runs out; once is enough.
+        "max_retries": 0,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

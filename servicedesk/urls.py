@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
+from servicedesk.health import healthz, readyz
 from servicedesk.http import AuthedHtmxRequest
 
 
@@ -18,13 +18,6 @@ def home(request: AuthedHtmxRequest) -> HttpResponse:
     return redirect("workspace:queue" if request.user.is_staff_member else "portal:home")
 
 
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
 handler500 = "servicedesk.errors.server_error"
 
 admin.site.site_header = "Servicedesk administration"
@@ -33,6 +26,7 @@ admin.site.site_title = "Servicedesk admin"
 urlpatterns = [
     path("", home, name="home"),
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("portal.urls")),
     path("workspace/", include("workspace.urls")),

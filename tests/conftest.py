@@ -22,6 +22,9 @@ from tests.factories import ServiceFactory, TeamFactory, TicketFactory, UserFact
 from tickets import reference
 from tickets.models import Service
 
+# Fixtures of a Redis server of a test's own, to stop and pause (own_redis, broker_at).
+pytest_plugins = ["tests.redis_server"]
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # browser tests make between page actions are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

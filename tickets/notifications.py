@@ -29,9 +29,9 @@ from .models import Comment, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
-# Errors worth trying again later: the mail server or the network had a bad moment.
-TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
-STALE_CLAIM = timedelta(minutes=5)
+# A claim older than this belongs to a worker that died mid-delivery. It must outlast one SMTP
+# conversation (EMAIL_TIMEOUT per step), or a slow send could be released and sent twice.
+STALE_CLAIM = timedelta(minutes=1)
 
 
 def wants(user: User, kind: str) -> bool:
@@ -79,8 +79,10 @@ def nudge(event_id: int) -> None:
 
     try:
         deliver_event_messages.apply_async((event_id,), retry=False)
-    except Exception:  # The broker being unreachable must never fail the request.
-        logger.warning("Broker unavailable; messages of event %s wait for the sweep", event_id)
+    except Exception as error:  # The broker being unreachable must never fail the request.
+        logger.warning(
+            "Broker unavailable (%s); messages of event %s wait for the sweep", error, event_id
+        )
 
 
 # Where a person follows a ticket: staff in the agent workspace, requesters in the portal.
@@ -160,14 +162,38 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
+def reply_codes(error: OSError) -> list[int]:
+    """The SMTP reply codes behind a failed send: one per refused recipient, or the one reply."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _ in error.recipients.values()]
+    if isinstance(error, smtplib.SMTPResponseException):
+        return [error.smtp_code]
+    return []
+
+
+def is_permanent(error: OSError) -> bool:
+    """Only a 5xx reply says the server will never take the message.
+
+    A 4xx at any step (greeting, MAIL, RCPT, DATA) is what greylisting, rate limits and full
+    disks answer, and an error without a reply is the network: both may pass later. A
+    message refused at RCPT carries one code per recipient; one 4xx among them is worth a retry.
+    """
+    codes = reply_codes(error)
+    return bool(codes) and all(code >= 500 for code in codes)
+
+
 def claim(message_id: int, *, now: datetime) -> bool:
-    """Take a due row for sending; only one caller can win."""
+    """Take a row due at `now` for sending; only one caller can win.
+
+    The claim is stamped with the clock, not `now`: a sweep that began minutes ago claims its
+    last rows late, and their claims must not look stale to the next sweep.
+    """
     return bool(
         OutboxMessage.objects.filter(
             pk=message_id, status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
         ).update(
             status=OutboxMessage.Status.SENDING,
-            claimed_at=now,
+            claimed_at=timezone.now(),
             attempts=F("attempts") + 1,
         )
     )
@@ -193,12 +219,9 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
         return False
     try:
         render(message).send()
-    except TRANSIENT_ERRORS + (smtplib.SMTPException,) as exc:
-        give_up = (
-            message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
-            or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500)
-            or isinstance(exc, smtplib.SMTPRecipientsRefused)
-        )
+    # smtplib's errors are OSErrors, like the network's: every way a send can fail.
+    except OSError as exc:
+        give_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS or is_permanent(exc)
         message.status = OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING
         message.next_attempt_at = now + timedelta(seconds=30 * 2**message.attempts)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -219,11 +242,20 @@ def deliver_for_event(event_id: int, *, now: datetime | None = None) -> int:
     return sum(deliver(pk, now=now) for pk in list(pending))
 
 
-def sweep(*, now: datetime, limit: int = 200) -> int:
-    """Deliver due rows the nudges missed, and release claims of crashed workers."""
-    OutboxMessage.objects.filter(
+def release_stale_claims(*, now: datetime) -> int:
+    """Give rows claimed by workers that died mid-delivery back to the sweep.
+
+    One conditional update: a row is released only while it is still SENDING under its stale
+    claim, so a row its worker has since marked sent, or that was claimed anew, is left alone.
+    """
+    return OutboxMessage.objects.filter(
         status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
     ).update(status=OutboxMessage.Status.PENDING)
+
+
+def sweep(*, now: datetime, limit: int = 200) -> int:
+    """Deliver due rows the nudges missed, and release claims of crashed workers."""
+    release_stale_claims(now=now)
     due = list(
         OutboxMessage.objects.due(now)
         .order_by("next_attempt_at")

@@ -138,10 +138,10 @@ def test_gives_up_after_the_configured_attempts(requester, service, settings):
     assert (message.status, message.attempts) == (Status.FAILED, 2)
 
 
-def test_sweep_releases_claims_of_a_crashed_worker(requester, service):
+def test_sweep_releases_claims_of_a_crashed_worker_after_about_a_minute(requester, service):
     message = received(create(requester, service))
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10)
+        status=Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=61)
     )
     notifications.sweep(now=timezone.now())
     message.refresh_from_db()
@@ -154,6 +154,31 @@ def test_recent_claim_is_not_stolen_by_the_sweep(requester, service):
         status=Status.SENDING, claimed_at=timezone.now()
     )
     notifications.sweep(now=timezone.now())
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+
+
+def test_a_claim_is_stamped_when_it_is_taken_not_when_the_sweep_began(requester, service):
+    """A long sweep claims its last rows late; their claims must not look stale already."""
+    message = received(create(requester, service))
+    sweep_began = timezone.now() - timedelta(minutes=2)
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=sweep_began)
+    assert notifications.deliver(message.pk, now=sweep_began) is True
+    message.refresh_from_db()
+    assert message.claimed_at is not None
+    assert message.claimed_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_a_released_claim_is_not_released_again_from_its_new_owner(requester, service):
+    """Release is conditional on the stale stamp: a row claimed anew since then stays claimed."""
+    message = received(create(requester, service))
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.SENDING, claimed_at=now - timedelta(seconds=61)
+    )
+    assert notifications.release_stale_claims(now=now) == 1
+    assert notifications.claim(message.pk, now=now)
+    assert notifications.release_stale_claims(now=now + timedelta(seconds=30)) == 0
     message.refresh_from_db()
     assert message.status == Status.SENDING
 
@@ -185,13 +210,80 @@ def test_delivery_over_real_smtp_has_html_text_and_message_id(requester, service
     )
 
 
-def test_smtp_server_refusing_leaves_row_for_retry(requester, service, smtp_sink):
-    smtp_sink.refuse_with = "451 Try again later"
+SMTP_STEPS = ["connect", "mail", "rcpt", "data"]
+
+
+@pytest.mark.parametrize("step", SMTP_STEPS)
+@pytest.mark.parametrize(
+    "reply",
+    ["421 Try again later", "450 Mailbox busy", "451 Greylisted", "452 Too many recipients"],
+)
+def test_smtp_refusal_for_now_at_any_step_is_retried_later(
+    requester, service, smtp_sink, step, reply
+):
+    """A 4xx reply (greylisting, rate limits, a full disk) means later, wherever it comes."""
+    smtp_sink.refuse(step, reply)
     message = received(create(requester, service))
-    notifications.deliver(message.pk)
+    now = timezone.now()
+    assert notifications.deliver(message.pk, now=now) is False
     message.refresh_from_db()
     assert message.status == Status.PENDING
-    assert "451" in message.last_error
+    assert message.next_attempt_at == now + timedelta(seconds=60)
+    assert reply[:3] in message.last_error
+    smtp_sink.replies.clear()
+    assert notifications.deliver(message.pk, now=now + timedelta(seconds=61)) is True
+    assert [m["To"] for m in smtp_sink.messages] == ["ella@example.com"]
+
+
+@pytest.mark.parametrize("step", SMTP_STEPS)
+@pytest.mark.parametrize("reply", ["550 No such user", "554 Transaction failed"])
+def test_smtp_refusal_for_good_at_any_step_fails_the_row_at_once(
+    requester, service, smtp_sink, step, reply
+):
+    smtp_sink.refuse(step, reply)
+    message = received(create(requester, service))
+    assert notifications.deliver(message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 1)
+    assert reply[:3] in message.last_error
+
+
+def test_smtp_refusal_for_now_fails_the_row_after_the_configured_attempts(
+    requester, service, smtp_sink, settings
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    smtp_sink.refuse("rcpt", "421 Rate limited")
+    message = received(create(requester, service))
+    for _ in range(3):
+        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+        notifications.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 3)
+    assert "421" in message.last_error
+
+
+def test_unreachable_smtp_server_is_retried_later(requester, service, settings):
+    from tests.smtp import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    message = received(create(requester, service))
+    assert notifications.deliver(message.pk) is False
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert "ConnectionRefusedError" in message.last_error
+
+
+def test_recipient_refused_for_now_among_others_refused_for_good_is_retried(requester, service):
+    """One 4xx among the refused recipients: the server may yet take the message."""
+    refused = smtplib.SMTPRecipientsRefused(
+        {"ella@example.com": (451, b"greylisted"), "old@example.com": (550, b"no such user")}
+    )
+    message = received(create(requester, service))
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
+        notifications.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
 
 
 @pytest.mark.parametrize("kind", NotificationKind.values)
