@@ -4,6 +4,7 @@ Links come from `url()` and assets from `static()`, both globals; the filters ar
 the pages need, written to give the same output as Django's own where they share a name.
 """
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from markupsafe import Markup
 
+from servicedesk.versions import CACHE_ERRORS
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Ticket
 
 
@@ -203,8 +205,12 @@ class FragmentCacheExtension(Extension):
     def _cached(self, args: list[Any], caller: Callable[[], str]) -> str:
         timeout, *parts = args
         key = "fragment:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-        html = cache.get(key)
+        try:
+            html = cache.get(key)
+        except CACHE_ERRORS:  # the cache's server is away: draw the part afresh
+            return Markup(caller())  # nosec B704 - rendered, and escaped, by Jinja2
         if html is None:
             html = caller()
-            cache.set(key, html, timeout)
+            with contextlib.suppress(*CACHE_ERRORS):  # the cache is an optimisation
+                cache.set(key, html, timeout)
         return Markup(html)  # nosec B704  # Jinja2 rendered, and escaped, the cached fragment

@@ -282,6 +282,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": redis_cache_url(CELERY_BROKER_URL),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "servicedesk"),
+        # A Redis that is down or hung must not hold a request: each command waits at most
+        # half a second, and the code that reads the cache carries on without it.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
     if REDIS_URL or env("REDIS_CACHE_URL")
     else {

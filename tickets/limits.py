@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
+from servicedesk.versions import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,15 @@ def allow_submission(user: User, *, now: datetime) -> RetryAfter | None:
     Redis, so two web processes never both slip in under the limit. The shorter windows
     come first: a submission refused there is not counted against the longer ones.
     """
+    try:
+        return _count(user, now=now)
+    except CACHE_ERRORS as error:
+        # The counters live in the shared cache; without it, people can still get help.
+        logger.warning("Submission limit not checked: cache unavailable (%s)", error)
+        return None
+
+
+def _count(user: User, *, now: datetime) -> RetryAfter | None:
     timestamp = now.timestamp()
     for limit, seconds in settings.TICKET_SUBMISSION_LIMITS:
         if limit <= 0:
