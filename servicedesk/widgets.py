@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.forms.widgets import ChoiceWidget
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -34,16 +35,19 @@ def _pairs(choices: Iterable[Any]) -> Iterator[tuple[object, object]]:
     return iter(choices)
 
 
-def _is_grouped(pairs: list[tuple[object, object]]) -> bool:
-    return any(isinstance(label, list | tuple) for _, label in pairs)
+def _flat_pairs(widget: ChoiceWidget) -> list[tuple[object, object]] | None:
+    """The widget's choices as (value, label) pairs, or None when they are grouped (Django's
+    own templates write groups)."""
+    pairs = list(_pairs(widget.choices))
+    return None if any(isinstance(label, list | tuple) for _, label in pairs) else pairs
 
 
 class Select(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        pairs = list(_pairs(self.choices))
-        if _is_grouped(pairs):
+        pairs = _flat_pairs(self)
+        if pairs is None:
             return super().render(name, value, attrs, renderer)
         chosen = set(self.format_value(value))
         final = {**self.build_attrs(self.attrs, attrs), "name": name}
@@ -61,8 +65,8 @@ class RadioSelect(forms.RadioSelect):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        pairs = list(_pairs(self.choices))
-        if _is_grouped(pairs):
+        pairs = _flat_pairs(self)
+        if pairs is None:
             return super().render(name, value, attrs, renderer)
         chosen = set(self.format_value(value))
         base = self.build_attrs(self.attrs, attrs)
