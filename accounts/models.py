@@ -85,7 +85,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Raised by the services that take access away (deactivated, role changed, removed from a
     # team or as its lead). It is part of the session hash, so every session signed in before
     # no longer verifies and Django logs it out on its next request, whatever the session backend.
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # The database default serves rows inserted without the ORM (the benchmark seed).
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 

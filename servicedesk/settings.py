@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,6 +162,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# A session ends after this many minutes without a request (0: no limit). Staff sessions
+# (agents, managers, admins) reach every ticket and internal note, so theirs ends sooner.
+# Sessions still end two weeks after they were last saved (SESSION_COOKIE_AGE).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 8 * 60)
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 60)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

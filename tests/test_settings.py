@@ -22,6 +22,9 @@ def settings_with(**environ: str) -> dict:
         "DEBUG": "1",
         "REDIS_URL": "",
         "CELERY_BROKER_URL": "",
+        # The cache's own variables too: the run's environment may set them (REDIS_CACHE_DB).
+        "REDIS_CACHE_DB": "",
+        "REDIS_CACHE_URL": "",
         "BENCH_ENABLED": "",
         **environ,
     }
