@@ -236,12 +236,10 @@ TICKET_SUBMISSION_LIMITS = [
     (env_int("TICKET_LIMIT_PER_DAY", 50), 24 * 60 * 60),
 ]
 
-# Email: SMTP in production; a folder of .eml files in development (see /dev/mail/).
+# Email: SMTP in production (Django's backend with a deadline per message, tickets/smtp.py); a folder of .eml files in development (see /dev/mail/).
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "tickets.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -250,7 +248,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Seconds each wait on the mail server may take (connecting, one reply), and the whole
+# conversation of one message (tickets/smtp.py): it ends well before an outbox claim is
+# released as stale (a minute), or a slow send could be sent twice (checked by tickets/checks.py).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_CONVERSATION_SECONDS = env_int("EMAIL_CONVERSATION_SECONDS", 40)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Servicedesk <servicedesk@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DEV_MAIL_PAGE = env_bool("DEV_MAIL_PAGE", DEBUG)

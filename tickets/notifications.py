@@ -30,7 +30,8 @@ from .models import Comment, OutboxMessage, Ticket, TicketEvent
 logger = logging.getLogger(__name__)
 
 # A claim older than this belongs to a worker that died mid-delivery. It must outlast one SMTP
-# conversation (EMAIL_TIMEOUT per step), or a slow send could be released and sent twice.
+# conversation, or a slow send could be released and sent twice: tickets/smtp.py ends each
+# conversation within EMAIL_CONVERSATION_SECONDS, and tickets/checks.py checks that it fits.
 STALE_CLAIM = timedelta(minutes=1)
 
 
