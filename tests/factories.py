@@ -76,6 +76,7 @@ class ArticleFactory(DjangoModelFactory[Article]):
 
     class Meta:
         model = Article
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"How to fix problem {n}")
     slug = factory.Sequence(lambda n: f"how-to-fix-problem-{n}")
