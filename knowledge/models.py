@@ -219,6 +219,8 @@ class SearchLog(models.Model):
     )
     query = models.CharField(max_length=200)
     normalised = models.CharField(max_length=200)
+    # A suggestion box's own id: its requests update one row, the query it settled on.
+    box = models.CharField(max_length=40, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.PORTAL)
     service = models.ForeignKey(
         Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -243,6 +245,7 @@ class SearchLog(models.Model):
             models.Index(fields=["created_at"], name="searchlog_created"),
             models.Index(fields=["user", "-created_at"], name="searchlog_user_recent"),
             models.Index(fields=["normalised", "created_at"], name="searchlog_normalised"),
+            models.Index(fields=["user", "box"], condition=~Q(box=""), name="searchlog_box"),
         ]
 
     def __str__(self) -> str:
