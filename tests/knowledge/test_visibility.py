@@ -36,6 +36,6 @@ def test_staff_see_every_article_but_read_only_published_ones(persona, request, 
 def test_signed_out_and_deactivated_people_see_nothing(requester, articles):
     from django.contrib.auth.models import AnonymousUser
 
-    assert not Article.objects.visible_to(AnonymousUser()).exists()
+    assert not Article.objects.visible_to(AnonymousUser()).exists()  # type: ignore[arg-type]
     requester.is_active = False
     assert not Article.objects.visible_to(requester).exists()
