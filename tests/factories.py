@@ -3,6 +3,7 @@ from django.urls import reverse
 from factory.django import DjangoModelFactory
 
 from accounts.models import Department, Team, User
+from knowledge.models import Article
 from tickets.models import Comment, Level, Service, Ticket, priority_for
 
 
@@ -68,6 +69,27 @@ class CommentFactory(DjangoModelFactory[Comment]):
     ticket = factory.SubFactory(TicketFactory)
     author = factory.LazyAttribute(lambda c: c.ticket.requester)
     body = "Any news?"
+
+
+class ArticleFactory(DjangoModelFactory[Article]):
+    """A published article for everyone, unless a test says otherwise."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"How to fix problem {n}")
+    slug = factory.Sequence(lambda n: f"how-to-fix-problem-{n}")
+    summary = "The steps that fix it."
+    body = "1. Open the app.\n2. Do the thing."
+    owner = factory.SubFactory(UserFactory, role=User.Role.AGENT)
+    status = Article.Status.PUBLISHED
+    audience = Article.Audience.EVERYONE
+
+    @factory.post_generation
+    def services(self, create: bool, extracted: list[Service] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.services.set(extracted)
 
 
 def portal_url(ticket: Ticket) -> str:

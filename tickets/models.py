@@ -8,7 +8,7 @@ from django.db import connections, models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import NotificationKind, Team, User
+from accounts.models import Team, User
 
 # The app's other model modules, imported here so Django registers them and so
 # `tickets.models` stays the one place the rest of the code imports models from.
@@ -456,7 +456,9 @@ class OutboxMessage(models.Model):
 
     Delivery happens after commit; a row that exists was committed, so a rolled back
     change never sends anything, and a broker outage only delays the row until the
-    beat sweep picks it up.
+    beat sweep picks it up. Most messages are about a ticket event; others (a password
+    reset, a survey invitation) name their subject in `payload`, carry a unique `key`,
+    and are rendered by the renderer their app registered for the `kind`.
     """
 
     class Status(models.TextChoices):
@@ -466,13 +468,19 @@ class OutboxMessage(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=32)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, related_name="messages")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    event = models.ForeignKey(
+        TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

@@ -4,20 +4,25 @@
 recipient and event. After commit, a worker is nudged to deliver that event's rows; beat's sweep picks up
 anything the nudge missed (a broker outage, a crashed worker). `deliver()` claims its row
 with a conditional update, so two workers racing on one row send it once.
+
+Messages that are not about a ticket event (a password reset, a survey invitation) are
+queued with `enqueue()` under a unique key, and rendered by the function their app
+registered for the kind with `@renders(kind)`: the outbox is the one road to a person's
+inbox, whichever app has something to say.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -86,6 +91,100 @@ def nudge(event_id: int) -> None:
         )
 
 
+def enqueue(
+    recipient: User,
+    *,
+    kind: str,
+    key: str | None = None,
+    payload: Mapping[str, object] | None = None,
+    ticket: Ticket | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue one message that is not about a ticket event, inside the caller's transaction.
+
+    A message with a `key` is queued once: a second call with the same key returns the
+    first row and queues nothing. The kind's renderer (see `renders`) reads `payload`.
+    Returns None for a person who cannot receive mail or opted out of the kind.
+    """
+    if kind not in RENDERERS:
+        raise ValueError(f"No renderer is registered for outbox messages of kind {kind!r}.")
+    if not recipient.is_active or not recipient.email or not wants(recipient, kind):
+        return None
+    now = now or timezone.now()
+    fields = {
+        "kind": kind,
+        "recipient": recipient,
+        "ticket": ticket,
+        "payload": dict(payload or {}),
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    if key is None:
+        message = OutboxMessage.objects.create(**fields)
+    else:
+        existing = OutboxMessage.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(key=key, **fields)
+        except IntegrityError:  # another transaction queued the same key first
+            return OutboxMessage.objects.get(key=key)
+    transaction.on_commit(lambda: nudge_message(message.pk))
+    return message
+
+
+def nudge_message(message_id: int) -> None:
+    """Ask a worker to send one message now; if the broker is down, the sweep will."""
+    from .tasks import deliver_message
+
+    try:
+        deliver_message.apply_async((message_id,), retry=False)
+    except Exception as error:  # The broker being unreachable must never fail the request.
+        logger.warning("Broker unavailable (%s); message %s waits for the sweep", error, message_id)
+
+
+Renderer = Callable[[OutboxMessage], EmailMultiAlternatives]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renders(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register the function that turns an outbox row of `kind` into an email.
+
+    Apps register theirs when they load (their `renderers` module, imported by AppConfig.ready),
+    so a worker can send every kind without tickets knowing the other apps.
+    """
+
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+def compose(
+    message: OutboxMessage, *, template: str, context: Mapping[str, object], subject: str
+) -> EmailMultiAlternatives:
+    """An email from `<template>.txt` and `<template>.html`, with Servicedesk's headers."""
+    context = {
+        "message": message,
+        "recipient": message.recipient,
+        "site_url": settings.SITE_URL,
+        "preferences_url": f"{settings.SITE_URL}{reverse('accounts:profile')}",
+        **context,
+    }
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"{template}.txt", context, using="jinja2"),
+        to=[message.recipient.email],
+        headers={**thread_headers(message), "Auto-Submitted": "auto-generated"},
+    )
+    email.attach_alternative(
+        render_to_string(f"{template}.html", context, using="jinja2"), "text/html"
+    )
+    return email
+
+
 # Where a person follows a ticket: staff in the agent workspace, requesters in the portal.
 # The audience apps own these pages; the outbox only names them to build absolute links.
 TICKET_PAGES = {"staff": "workspace:ticket-detail", "requester": "portal:ticket-detail"}
@@ -112,8 +211,11 @@ def thread_headers(message: OutboxMessage) -> dict[str, str]:
     and the same when a retry sends the row again.
     """
     domain = mail_domain()
+    own_id = f"<outbox-{message.pk}@{domain}>"
+    if message.ticket_id is None:
+        return {"Message-ID": own_id}
     root = f"<ticket-{message.ticket_id}@{domain}>"
-    headers = {"Message-ID": f"<outbox-{message.pk}@{domain}>", "References": root}
+    headers = {"Message-ID": own_id, "References": root}
     previous = (
         OutboxMessage.objects.filter(
             ticket_id=message.ticket_id,
@@ -133,34 +235,34 @@ def thread_headers(message: OutboxMessage) -> dict[str, str]:
 
 def subject_line(message: OutboxMessage, context: Mapping[str, object]) -> str:
     """Every subject reads `[INC-000123] <what happened>: <ticket subject>`."""
+    ticket = message.ticket
+    assert ticket is not None, f"{message.kind} messages are about a ticket"  # nosec B101
     what = render_to_string(f"emails/{message.kind}.subject.txt", context, using="jinja2")
-    subject = f"[{message.ticket.number}] {what.strip()}: {message.ticket.subject}"
+    subject = f"[{ticket.number}] {what.strip()}: {ticket.subject}"
     return " ".join(subject.split())
 
 
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The email for one row: its kind's registered renderer, or a ticket event's message."""
+    renderer = RENDERERS.get(message.kind)
+    if renderer is not None:
+        return renderer(message)
     ticket = message.ticket
+    assert ticket is not None, f"{message.kind} messages are about a ticket"  # nosec B101
     recipient = message.recipient
-    context = {
-        "message": message,
+    context: dict[str, object] = {
         "ticket": ticket,
-        "recipient": recipient,
         "event": message.event,
         "comment": message.comment,
         "ticket_url": ticket_link(ticket, recipient),
-        "preferences_url": f"{settings.SITE_URL}{reverse('accounts:profile')}",
-        "site_url": settings.SITE_URL,
         "auto_close_days": settings.AUTO_CLOSE_AFTER_DAYS,
     }
-    base = f"emails/{message.kind}"
-    email = EmailMultiAlternatives(
-        subject=subject_line(message, context),
-        body=render_to_string(f"{base}.txt", context, using="jinja2"),
-        to=[recipient.email],
-        headers={**thread_headers(message), "Auto-Submitted": "auto-generated"},
+    return compose(
+        message,
+        template=f"emails/{message.kind}",
+        context=context,
+        subject=subject_line(message, {"message": message, **context}),
     )
-    email.attach_alternative(render_to_string(f"{base}.html", context, using="jinja2"), "text/html")
-    return email
 
 
 def reply_codes(error: OSError) -> list[int]:

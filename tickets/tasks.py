@@ -14,6 +14,12 @@ def deliver_event_messages(event_id: int) -> int:
 
 
 @shared_task
+def deliver_message(message_id: int) -> bool:
+    """Send one outbox row queued with `enqueue()`; safe to run twice (the row is claimed first)."""
+    return notifications.deliver(message_id)
+
+
+@shared_task
 def sweep_outbox() -> int:
     """Deliver outbox rows whose nudge was lost, so a broker outage only delays mail."""
     return notifications.sweep(now=timezone.now())
