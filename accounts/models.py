@@ -234,6 +234,27 @@ class AccountEvent(models.Model):
         return f"{self.get_kind_display()}: {self.person}"
 
 
+class PasswordResetCounter(models.Model):
+    """How many password resets one address, or one client, asked for in one hour.
+
+    The scope is a keyed hash ("address:..." or "client:..."), so the table holds neither the
+    addresses people typed nor their IP addresses. See accounts/password_reset.py.
+    """
+
+    scope = models.CharField(max_length=64)
+    hour = models.PositiveBigIntegerField()  # hours since the Unix epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "hour"], name="one_counter_per_scope_hour")
+        ]
+        indexes = [models.Index(fields=["hour"], name="password_reset_counter_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.scope[:8]}… {self.count} in hour {self.hour}"
+
+
 class NotificationKind(models.TextChoices):
     """Every kind of message Servicedesk sends to a person; each can be switched off."""
 

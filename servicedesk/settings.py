@@ -206,7 +206,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("BEHIND_PROXY"):
+# Behind a load balancer: trust its X-Forwarded-Proto, and take the client's address from the
+# entry it appends to X-Forwarded-For (servicedesk/http.py), for lockouts and reset limits.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 
@@ -229,12 +232,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "servicedesk.http.client_address"
 # Tickets one person may log per window (count, seconds), counted in the shared cache; 0 turns
 # a window off.
 TICKET_SUBMISSION_LIMITS = [
     (env_int("TICKET_LIMIT_PER_10_MINUTES", 10), 10 * 60),
     (env_int("TICKET_LIMIT_PER_DAY", 50), 24 * 60 * 60),
 ]
+
+# Password reset requests (accounts/password_reset.py), counted per hour in the database;
+# past either limit nothing is sent and the page is the same. 0 turns a limit off.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", 20)
 
 # Email: SMTP in production (Django's backend with a deadline per message, tickets/smtp.py); a folder of .eml files in development (see /dev/mail/).
 EMAIL_BACKEND = env(
@@ -340,6 +349,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "tickets.tasks.sweep_outbox", "schedule": 10.0},
     "close-resolved-tickets": {"task": "tickets.tasks.close_resolved_tickets", "schedule": 3600.0},
     "check-sla": {"task": "tickets.tasks.check_sla", "schedule": 30.0},
+    "forget-password-reset-counters": {
+        "task": "accounts.tasks.forget_password_reset_counters",
+        "schedule": 3600.0,
+    },
 }
 # Resolved tickets close by themselves after this many days without an answer.
 AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 5)

@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import NotificationPreference, User
+from accounts.models import NotificationKind, NotificationPreference, User
 
 from .models import Comment, OutboxMessage, Ticket, TicketEvent
 
@@ -41,6 +41,13 @@ STALE_CLAIM = timedelta(minutes=1)
 
 
 def wants(user: User, kind: str) -> bool:
+    """False when the person switched this kind of message off.
+
+    Only the kinds in NotificationKind can be switched off; the others (a password reset)
+    are sent to whoever asked, whatever their preferences say.
+    """
+    if kind not in NotificationKind.values:
+        return True
     return not NotificationPreference.objects.filter(user=user, kind=kind, enabled=False).exists()
 
 
