@@ -121,6 +121,7 @@ def test_every_admin_page_renders(client_as, admin_user, ticket, agent):
         "accounts/team",
         "accounts/department",
         "accounts/notificationpreference",
+        "accounts/accountevent",
         "tickets/service",
         "tickets/ticket",
         "tickets/comment",
@@ -133,6 +134,10 @@ def test_every_admin_page_renders(client_as, admin_user, ticket, agent):
         assert client.get(f"/admin/{model}/").status_code == 200, model
     assert client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").status_code == 200
     assert client.get("/admin/accounts/user/add/").status_code == 200
+    person = client.get(f"/admin/accounts/user/{agent.pk}/change/")
+    assert person.status_code == 200 and 'name="teams"' in person.content.decode()
+    team = client.get(f"/admin/accounts/team/{agent.teams.get().pk}/change/")
+    assert team.status_code == 200 and 'name="members"' in team.content.decode()
 
 
 def test_create_superuser_with_email(db):
