@@ -1,6 +1,7 @@
 """The demo knowledge base's data files (`knowledge/demo/`): what the loader and readers need."""
 
 import re
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -12,6 +13,7 @@ from tickets.management.commands.seed_demo import SERVICES, SUBJECTS
 
 Status, Audience = Article.Status, Article.Audience
 WORD = re.compile(r"[a-z0-9]+")
+TAG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def test_every_article_file_reads_with_what_readers_and_the_loader_need():
@@ -31,6 +33,16 @@ def test_every_article_file_reads_with_what_readers_and_the_loader_need():
         if spec.history:
             assert spec.history.days_ago < spec.age_days, spec.slug
             assert spec.body_before_history != spec.body, spec.slug
+
+
+def test_tags_are_a_small_vocabulary_that_articles_share():
+    specs = files.read_articles()
+    uses = Counter(tag for spec in specs for tag in spec.tags)
+    for spec in specs:
+        assert 2 <= len(spec.tags) <= 5 and len(set(spec.tags)) == len(spec.tags), spec.slug
+        assert all(TAG.fullmatch(tag) for tag in spec.tags), spec.slug
+    # Other words for the same thing are synonyms, not more tags.
+    assert sum(count > 1 for count in uses.values()) >= len(uses) / 2
 
 
 def test_every_demo_ticket_subject_has_a_published_article_that_answers_it():
