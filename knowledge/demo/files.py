@@ -61,10 +61,9 @@ class ArticleSpec:
     written_from: str = ""
 
     @property
-    def body_before_history(self) -> str:
-        """The body of the earlier version: without the sections the latest one added."""
-        assert self.history is not None
-        return without_sections(self.body, self.history.sections)
+    def first_body(self) -> str:
+        """The body of the first version: without the sections a later one added."""
+        return without_sections(self.body, self.history.sections) if self.history else self.body
 
 
 @dataclass(frozen=True)
@@ -135,6 +134,8 @@ def read_article(path: Path) -> ArticleSpec:
     )
     if len(spec.title) > 200 or len(spec.summary) > 300:
         raise ValueError(f"{path.name}: title or summary too long")
+    if (spec.status == Article.Status.RETIRED) != (spec.retired_days_ago is not None):
+        raise ValueError(f"{path.name}: a retired article, and only one, has retired_days_ago")
     return spec
 
 

@@ -141,7 +141,7 @@ class _History:
             )
             if self.rng.random() < 0.5:
                 # Read it, and it was not enough: less often a Yes from these readers.
-                self._open(log, article, helpfulness=spec.helpfulness / 2)
+                self._open(log, ticket.requester, article, helpfulness=spec.helpfulness / 2)
 
     def answered_searches(self) -> None:
         """Searches an article answered: opened, often voted on, sometimes solving it."""
@@ -168,8 +168,7 @@ class _History:
             )
             if self.rng.random() > 0.7:
                 continue
-            self._open(log, article, helpfulness=spec.helpfulness)
-            assert log.opened_at is not None
+            opened = self._open(log, user, article, helpfulness=spec.helpfulness)
             if suggestion and self.rng.random() < spec.helpfulness * 0.7:
                 # "This solved it" on the submit form: no ticket.
                 log.solved = True
@@ -178,19 +177,19 @@ class _History:
                     article,
                     log,
                     kind=Deflection.Kind.SOLVED,
-                    at=log.opened_at + timedelta(minutes=self.rng.randint(1, 4)),
+                    at=opened + timedelta(minutes=self.rng.randint(1, 4)),
                 )
             elif (
                 not suggestion
                 and self.rng.random() < 0.3
-                and not self._ticket_follows(user, log.opened_at)
+                and not self._ticket_follows(user, opened)
             ):
                 self._deflect(
                     user,
                     article,
                     log,
                     kind=Deflection.Kind.NO_TICKET,
-                    at=log.opened_at + TICKET_FOLLOWS_WITHIN,
+                    at=opened + TICKET_FOLLOWS_WITHIN,
                 )
 
     def gap_searches(self, gaps: tuple[tuple[tuple[str, ...], int], ...]) -> None:
@@ -225,7 +224,7 @@ class _History:
                 found=article,
             )
             if self.rng.random() < 0.6:
-                self._open(log, article, helpfulness=spec.helpfulness, vote=VOTE / 2)
+                self._open(log, user, article, helpfulness=spec.helpfulness, vote=VOTE / 2)
 
     # Reading without a search
 
@@ -333,15 +332,23 @@ class _History:
         return log
 
     def _open(
-        self, log: SearchLog, article: Article, *, helpfulness: float, vote: float = VOTE
-    ) -> None:
-        log.opened_article = article
-        log.opened_at = log.created_at + timedelta(seconds=self.rng.randint(4, 50))
-        self._read(log.user, article, at=log.opened_at, helpfulness=helpfulness, vote=vote)
+        self,
+        log: SearchLog,
+        user: User,
+        article: Article,
+        *,
+        helpfulness: float,
+        vote: float = VOTE,
+    ) -> datetime:
+        """The person opened a result of their search; returns when."""
+        opened = log.created_at + timedelta(seconds=self.rng.randint(4, 50))
+        log.opened_article, log.opened_at = article, opened
+        self._read(user, article, at=opened, helpfulness=helpfulness, vote=vote)
+        return opened
 
     def _read(
         self,
-        user: User | None,
+        user: User,
         article: Article,
         *,
         at: datetime,
@@ -349,7 +356,6 @@ class _History:
         vote: float = VOTE,
         say_missing: float = 0.8,
     ) -> None:
-        assert user is not None
         self.views[article.pk] += 1
         if (article.pk, user.pk) in self.votes or self.rng.random() >= vote:
             return

@@ -45,9 +45,8 @@ def ticket_links(
             continue
         at = ticket.resolved_at if done and ticket.resolved_at else ticket.updated_at
         at = min(max(at - timedelta(minutes=rng.randint(1, 30)), ticket.created_at), now)
-        if not published_at(article, at):
+        if ticket.assignee is None or not published_at(article, at):
             continue
-        assert ticket.assignee is not None
         links[(ticket.pk, article.pk)] = TicketLink(
             ticket=ticket,
             article=article,

@@ -85,8 +85,7 @@ class ArticleWriter:
         never_published = spec.status in (Article.Status.DRAFT, Article.Status.IN_REVIEW)
         published = None if never_published else created + timedelta(hours=self.rng.randint(2, 30))
         retired = None
-        if spec.status == Article.Status.RETIRED:
-            assert spec.retired_days_ago is not None, spec.slug
+        if spec.retired_days_ago is not None:
             retired = self._at_work(self.now - timedelta(days=spec.retired_days_ago))
         article = Article.objects.create(
             slug=spec.slug,
@@ -104,7 +103,6 @@ class ArticleWriter:
             published_at=published,
             retired_at=retired,
         )
-        first_body = spec.body_before_history if spec.history else spec.body
         states: dict[str, str] = {
             Article.Status.DRAFT: Revision.State.DRAFT,
             Article.Status.IN_REVIEW: Revision.State.IN_REVIEW,
@@ -113,7 +111,7 @@ class ArticleWriter:
         revision = self._revision(
             article,
             spec,
-            body=first_body,
+            body=spec.first_body,
             author=owner,
             created=created,
             reviewed=published,

@@ -32,7 +32,7 @@ def test_every_article_file_reads_with_what_readers_and_the_loader_need():
             assert spec.retired_days_ago is not None and spec.retired_days_ago < spec.age_days
         if spec.history:
             assert spec.history.days_ago < spec.age_days, spec.slug
-            assert spec.body_before_history != spec.body, spec.slug
+            assert spec.first_body != spec.body, spec.slug
 
 
 def test_tags_are_a_small_vocabulary_that_articles_share():
