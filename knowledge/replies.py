@@ -34,7 +34,9 @@ def link_text(article: Article) -> str:
 
 def reply_text(article: Article) -> str:
     """The article's title, its steps as plain text, and where to read it with pictures."""
-    return f"{article.title}\n\n{plain_text(article.body)}\n\nThe full article: {article_url(article)}"
+    return (
+        f"{article.title}\n\n{plain_text(article.body)}\n\nThe full article: {article_url(article)}"
+    )
 
 
 def plain_text(markdown: str) -> str:

@@ -87,7 +87,6 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=200, required=False)
 
 
-
 def service_choice(label: str, empty_label: str) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
@@ -123,7 +122,7 @@ class SuggestForm(ServicesForm):
     subject = forms.CharField(
         label="In a few words, what do you need help with?",
         max_length=200,
-        required=False,
+        error_messages={"required": "Tell us in a few words what you need help with."},
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
     service = service_choice("Which service is it about?", "Any service")
@@ -156,4 +155,3 @@ class FeedbackForm(forms.Form):
         },
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
     )
-

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
@@ -139,14 +139,15 @@ def most_useful_by_service(
             ),
             total=Window(Count("pk"), partition_by=[F("service_id")]),
         )
-        .filter(place__lte=per_service)
+        # django-stubs does not type the annotations of an M2M's automatic through model.
+        .filter(place__lte=per_service)  # type: ignore[misc]
         .select_related("article")
         .only("service_id", *(f"article__{name}" for name in CARD_FIELDS))
         .order_by("service_id", "place")
     )
     found: dict[int, tuple[list[Article], int]] = {}
     for link in links:
-        articles, _ = found.setdefault(link.service_id, ([], link.total))
+        articles, _ = found.setdefault(link.service_id, ([], link.total))  # type: ignore[attr-defined]
         articles.append(link.article)
     return found
 
@@ -185,9 +186,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
     listing = None
     if query:
         hits = find_articles(request.user, query, service=service, limit=20)
-        log = searchlog.record_search(
-            request.user, query, results_count=len(hits), service=service
-        )
+        log = searchlog.record_search(request.user, query, results_count=len(hits), service=service)
     elif service is not None:
         articles = by_usefulness(readable(request.user).filter(services=service))
         listing = BoundedPage.of(articles, number=request.GET.get("page"), per_page=20)
@@ -218,7 +217,14 @@ def suggest(request: AuthedHtmxRequest) -> HttpResponse:
     For htmx, the suggestions under the summary; without JavaScript, the "search first"
     page, which then leads on to the form with the summary filled in.
     """
-    form = SuggestForm(request.GET, services=catalogue(request.user))
+    # The "search first" page opens with an empty form, not with an error.
+    category = request.GET.get("category", "")
+    category = category if category in CATEGORIES else ""
+    form = SuggestForm(
+        request.GET if "subject" in request.GET else None,
+        services=catalogue(request.user),
+        initial={"category": category},
+    )
     data = form.cleaned_data if form.is_valid() else {}
     subject, service = data.get("subject", "").strip(), data.get("service")
     hits: list[Hit] = []
@@ -239,7 +245,7 @@ def suggest(request: AuthedHtmxRequest) -> HttpResponse:
         search_id=log.pk if log else None,
         query=subject,
         service_id=service.pk if service else None,
-        category=data.get("category", ""),
+        category=category,
         asking="form" if request.htmx else "first",
     )
     context = {
@@ -281,7 +287,9 @@ def _article_context(
 
 
 def get_article(request: AuthedHtmxRequest, slug: str) -> Article:
-    articles = readable(request.user).prefetch_related("services", "tags")
+    articles = readable(request.user).prefetch_related(
+        Prefetch("services", queryset=Service.objects.only("name")), "tags"
+    )
     return get_object_or_404(articles, slug=slug)
 
 
