@@ -178,9 +178,9 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
     """Help articles for the person's words (and their own tickets that match), or, with a
     service and no words, that service's articles."""
     form = KnowledgeSearchForm(request.GET, services=catalogue(request.user))
-    query, service = "", None
-    if form.is_valid():
-        query, service = form.cleaned_data["q"].strip(), form.cleaned_data["service"]
+    form.is_valid()  # a service no longer offered drops the service, not the words
+    query = form.cleaned_data.get("q", "").strip()
+    service = form.cleaned_data.get("service")
     hits: list[Hit] = []
     log: SearchLog | None = None
     listing = None
@@ -227,20 +227,7 @@ def suggest(request: AuthedHtmxRequest) -> HttpResponse:
     )
     data = form.cleaned_data if form.is_valid() else {}
     subject, service = data.get("subject", "").strip(), data.get("service")
-    hits: list[Hit] = []
-    log = None
-    if len(normalise(subject)) >= SUGGEST_FROM_LENGTH:
-        hits = find_articles(request.user, subject, service=service, limit=SUGGESTIONS)
-        if not hits and service is not None:  # the wrong service chosen, perhaps
-            hits = find_articles(request.user, subject, limit=SUGGESTIONS)
-        log = searchlog.record_search(
-            request.user,
-            subject,
-            results_count=len(hits),
-            source=SearchLog.Source.SUGGESTION,
-            service=service,
-            box=data.get("box", ""),
-        )
+    hits, log = _suggestions(request, subject, service, box=data.get("box", ""))
     trail = Trail(
         search_id=log.pk if log else None,
         query=subject,
@@ -258,6 +245,26 @@ def suggest(request: AuthedHtmxRequest) -> HttpResponse:
     }
     fragments = ["article-suggestions"] if request.htmx else []
     return render(request, "portal/knowledge/suggest.html", context, fragments=fragments)
+
+
+def _suggestions(
+    request: AuthedHtmxRequest, subject: str, service: Service | None, *, box: str
+) -> tuple[list[Hit], SearchLog | None]:
+    """The articles for a summary being typed, and the box's row of the search log."""
+    if len(normalise(subject)) < SUGGEST_FROM_LENGTH:
+        return [], None
+    hits = find_articles(request.user, subject, service=service, limit=SUGGESTIONS)
+    if not hits and service is not None:  # the wrong service chosen, perhaps
+        hits = find_articles(request.user, subject, limit=SUGGESTIONS)
+    log = searchlog.record_search(
+        request.user,
+        subject,
+        results_count=len(hits),
+        source=SearchLog.Source.SUGGESTION,
+        service=service,
+        box=box,
+    )
+    return hits, log
 
 
 def _article_context(

@@ -275,3 +275,11 @@ def test_the_article_page_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(len(few.captured_queries)):
         html = client.get(article_url(article, s=1)).content.decode()
     assert html.count("<figure") == 6
+
+
+def test_a_service_no_longer_offered_searches_every_service(client_as, requester, article):
+    retired = ServiceFactory.create(is_active=False)
+    response = client_as(requester).get(
+        reverse("portal:knowledge-search"), {"q": "outlook", "service": retired.pk}
+    )
+    assert "Outlook keeps asking for my password" in response.content.decode()
