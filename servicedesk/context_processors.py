@@ -18,6 +18,7 @@ FRAME_LINKS = {
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",
     "new_ticket": "portal:ticket-create",
+    "help_articles": "portal:knowledge-home",
     "admin": "admin:index",
     "profile": "accounts:profile",
     "logout": "accounts:logout",

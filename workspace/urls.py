@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import articles, views
 
 app_name = "workspace"
 
@@ -11,6 +11,13 @@ ticket_urls = [
     path("status/", views.ticket_status, name="ticket-status"),
     path("update/", views.ticket_update, name="ticket-update"),
     path("comments/", views.ticket_comment, name="ticket-comment"),
+    path("articles/", articles.ticket_articles, name="ticket-articles"),
+    path("articles/link/", articles.ticket_article_link, name="ticket-article-link"),
+    path(
+        "articles/<int:article_pk>/unlink/",
+        articles.ticket_article_unlink,
+        name="ticket-article-unlink",
+    ),
 ]
 
 urlpatterns = [

@@ -15,6 +15,7 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -24,7 +25,9 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.factories import TicketFactory
+from knowledge.models import Article, ArticleImage, Feedback
+from tests.factories import ArticleFactory, TicketFactory
+from tests.portal.test_knowledge_pages import PNG
 from tickets import notifications, services
 from tickets.models import Level, Priority, Service, SLAOutcome, SLAPolicy, Ticket
 
@@ -58,7 +61,9 @@ class Page:
             path = reverse(
                 self.url, args=[objects[a] if isinstance(a, str) else a for a in self.args]
             )
-        return f"{path}?{self.query}" if self.query else path
+        # A query may name demo objects too: "service={kb service}".
+        query = self.query.format_map(objects)
+        return f"{path}?{query}" if query else path
 
 
 SIGNED_IN = [
@@ -74,6 +79,20 @@ ANONYMOUS = [
     Page("accounts:password_reset_complete"),
     Page("/no-such-page/", status=404),
 ]
+# The help articles, as readers see them (the demo objects "kb ..." are made below).
+KNOWLEDGE = [
+    Page("portal:knowledge-home"),
+    Page("portal:knowledge-search", query="q=vpn"),
+    Page("portal:knowledge-search", query="q=no-article-says-this"),
+    Page("portal:knowledge-search", query="service={kb service}"),
+    Page("portal:knowledge-article", ("kb article",)),
+    Page("portal:knowledge-article", ("kb article",), query="q=vpn&from=form"),
+    Page("portal:knowledge-article", ("kb voted article",)),
+    Page("portal:knowledge-glad", ("kb article",), query="from=form"),
+    Page("portal:knowledge-suggest"),
+    Page("portal:knowledge-suggest", query="subject=vpn"),
+    Page("portal:knowledge-suggest", query="subject=no-article-says-this"),
+]
 END_USER = [
     Page("portal:home"),
     Page("portal:ticket-list"),
@@ -85,7 +104,8 @@ END_USER = [
     Page("portal:ticket-detail", ("own closed",)),
     Page("portal:ticket-create"),
     Page("portal:ticket-create", query="category=request"),
-    Page("portal:search", query="q=password"),
+    *KNOWLEDGE,
+    Page("portal:knowledge-article", ("kb agents article",), status=404),
     *SIGNED_IN,
 ]
 WORKSPACE = [
@@ -101,6 +121,9 @@ WORKSPACE = [
     Page("workspace:queue", query="queue=all&status=cancelled"),
     Page("workspace:ticket-detail", ("team ticket",)),
     Page("workspace:ticket-detail", ("team ticket",), query="tab=history"),
+    Page("workspace:ticket-articles", ("team ticket",)),
+    Page("workspace:ticket-articles", ("team ticket",), query="q=vpn"),
+    Page("portal:knowledge-article", ("kb agents article",)),
     Page("portal:home"),
     *SIGNED_IN,
 ]
@@ -191,10 +214,51 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     }
     return {
         **own,
+        **help_articles(ella, sam),
         "team ticket": team_ticket.pk,
         "mail": next(Path(settings.EMAIL_FILE_PATH).glob("*.log")).stem,
         "reset uid": urlsafe_base64_encode(force_bytes(ella.pk)),
         "reset token": default_token_generator.make_token(ella),
+    }
+
+
+def help_articles(reader: User, agent: User) -> dict[str, object]:
+    """Articles for the knowledge pages: one with screenshots and a video, one Ella has said
+    did not help (her page asks what was missing), one for agents only."""
+    vpn = Service.objects.get(name="VPN & Remote Access")
+    body = "## Try these steps\n\n1. Restart your router.\n2. Connect to the VPN again.\n\n| Symptom | Cause |\n|---|---|\n| Drops | Router sleep |"
+    article = ArticleFactory.create(
+        title="VPN drops on home Wi-Fi",
+        slug="a11y-vpn-drops",
+        summary="Stop the VPN dropping every few minutes.",
+        body=body,
+        video_url="https://videos.example.com/vpn",
+        services=[vpn],
+        owner=agent,
+    )
+    image = ArticleImage(
+        article=article, content_type="image/png", width=1, height=1, uploaded_by=agent
+    )
+    image.caption = "The VPN icon in the tray"
+    image.file.save("tray.png", ContentFile(PNG), save=True)
+    ArticleFactory.create(
+        title="Connect to the VPN from home", slug="a11y-vpn-home", services=[vpn]
+    )
+    voted = ArticleFactory.create(
+        title="VPN password expired", slug="a11y-vpn-password", services=[vpn]
+    )
+    Feedback.objects.create(article=voted, user=reader, helpful=False)
+    agents = ArticleFactory.create(
+        title="Reissue a VPN token",
+        slug="a11y-vpn-token",
+        audience=Article.Audience.AGENTS,
+        services=[vpn],
+    )
+    return {
+        "kb service": vpn.pk,
+        "kb article": article.slug,
+        "kb voted article": voted.slug,
+        "kb agents article": agents.slug,
     }
 
 
