@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from . import views
+from . import knowledge, views
 
 app_name = "workspace"
 
@@ -13,7 +13,28 @@ ticket_urls = [
     path("comments/", views.ticket_comment, name="ticket-comment"),
 ]
 
+article_urls = [
+    path("", knowledge.article_edit, name="article-edit"),
+    path("history/", knowledge.article_history, name="article-history"),
+    path("restore/<int:revision>/", knowledge.article_restore, name="article-restore"),
+    path("submit/", knowledge.article_submit, name="article-submit"),
+    path("publish/", knowledge.article_publish, name="article-publish"),
+    path("retire/", knowledge.article_retire, name="article-retire"),
+    path("images/", knowledge.article_images, name="article-images"),
+]
+
+knowledge_urls: list[URLPattern | URLResolver] = [
+    path("", knowledge.article_list, name="article-list"),
+    path("new/", knowledge.article_new, name="article-new"),
+    path("preview/", knowledge.article_preview, name="article-preview"),
+    path("review/", knowledge.review_queue, name="article-review"),
+    path("revisions/<int:pk>/approve/", knowledge.revision_approve, name="revision-approve"),
+    path("revisions/<int:pk>/reject/", knowledge.revision_reject, name="revision-reject"),
+    path("<int:pk>/", include(article_urls)),
+]
+
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("tickets/<int:pk>/", include(ticket_urls)),
+    path("knowledge/", include(knowledge_urls)),
 ]
