@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, cast
 
@@ -15,6 +16,8 @@ from tickets.models import Comment, Service, Ticket
 from .models import Article
 from .services import Text
 
+# A link the preview may show as it is typed: http(s), then no spaces or quotes.
+WEB_ADDRESS = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 # A new article is due for a second look in about six months: steps and screens change.
 REVIEW_AFTER = timedelta(days=182)
 
@@ -68,7 +71,8 @@ class ArticleForm(forms.Form):
     review_by = forms.DateField(
         label="Review by",
         required=False,
-        widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}),
+        # A date field's value is always ISO (YYYY-MM-DD), whatever the locale writes.
+        widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d"),
         help_text="When someone should check it is still right.",
     )
     comment = forms.CharField(
@@ -105,13 +109,17 @@ class ArticleForm(forms.Form):
         return Text(data["title"], data["summary"], data["body"], data["video_url"])
 
     def preview_text(self) -> Text:
-        """What was typed, valid or not: the preview shows it as it stands."""
+        """What was typed, valid or not: the preview shows it as it stands.
+
+        Except a video link that is not a web address: the preview shows it as a link.
+        """
         data = self.data
+        video = str(data.get("video_url", "")).strip()
         return Text(
             str(data.get("title", "")),
             str(data.get("summary", "")),
             str(data.get("body", "")),
-            str(data.get("video_url", "")).strip(),
+            video if WEB_ADDRESS.fullmatch(video) else "",
         )
 
 

@@ -7,6 +7,7 @@ whole workspace gives them; an agent who tries an editor's action gets a 403.
 
 from __future__ import annotations
 
+from types import EllipsisType
 from typing import Any
 
 from django.contrib import messages
@@ -172,10 +173,12 @@ def article_new(request: AuthedHtmxRequest) -> HttpResponse:
 def article_edit(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     article = get_article(request, pk)
     if request.method == "GET":
-        working = services.working_revision(article)
+        pending = services.pending_revision(article)
+        working = pending or article.current_revision
         text = services.Text.of(working or article)
         initial = initial_for(article, text, working.pk if working else 0)
-        return _editor(request, article, ArticleForm(initial=initial, user=request.user))
+        form = ArticleForm(initial=initial, user=request.user)
+        return _editor(request, article, form, pending=pending)
     form = ArticleForm(request.POST, user=request.user)
     action = request.POST.get("action", "save")
     if action == "preview" or not form.is_valid():
@@ -251,6 +254,7 @@ def _editor(
     ticket: Ticket | None = None,
     preview: services.Text | None = None,
     conflict: dict[str, Any] | None = None,
+    pending: Revision | None | EllipsisType = ...,
 ) -> HttpResponse:
     if preview is None:
         preview = services.Text(
@@ -271,7 +275,7 @@ def _editor(
         "conflict": conflict,
     }
     if article is not None:
-        context["pending"] = services.pending_revision(article)
+        context["pending"] = services.pending_revision(article) if pending is ... else pending
         newest = (
             Revision.objects.filter(article=article)
             .select_related("reviewed_by")
@@ -316,7 +320,7 @@ def article_images(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            form.add_error("image", error)
     if not request.htmx:
         if uploaded:
             messages.success(

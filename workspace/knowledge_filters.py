@@ -43,6 +43,7 @@ class ArticleFilter(django_filters.FilterSet):
     )
     service = django_filters.ModelChoiceFilter(
         field_name="services",
+        label="Service",
         queryset=Service.objects.none(),
         empty_label="Any service",
         widget=select(),
@@ -53,7 +54,7 @@ class ArticleFilter(django_filters.FilterSet):
     review = django_filters.ChoiceFilter(
         label="Review",
         method="filter_review",
-        choices=[("due", "Needs review"), ("waiting", "Edit waiting for review")],
+        choices=[("due", "Needs review"), ("waiting", "Edit in review")],
         empty_label="Any",
         widget=select(),
     )
