@@ -23,7 +23,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
+    from xml.etree.ElementTree import Element  # nosec B405 - a type name; nothing is parsed
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",

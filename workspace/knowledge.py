@@ -18,12 +18,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from knowledge import diff, services
+from knowledge import services
 from knowledge.forms import (
     REVIEW_AFTER,
     ArticleForm,
     ImageForm,
-    ReviewForm,
     initial_for,
     initial_from_ticket,
 )
@@ -53,23 +52,6 @@ ROW_FIELDS = (
     "unhelpful_count",
     "owner__full_name",
     "owner__email",
-)
-REVISION_FIELDS = (
-    "article_id",
-    "title",
-    "summary",
-    "body",
-    "video_url",
-    "comment",
-    "state",
-    "based_on_id",
-    "created_at",
-    "review_note",
-    "reviewed_at",
-    "author__full_name",
-    "author__email",
-    "reviewed_by__full_name",
-    "reviewed_by__email",
 )
 
 
@@ -111,11 +93,11 @@ def article_list(request: AuthedHtmxRequest) -> HttpResponse:
         return render(
             request, "workspace/knowledge/article_list.html", context, fragments=["article-list"]
         )
-    context["in_review"] = _review_count()
+    context["in_review"] = review_count()
     return render(request, "workspace/knowledge/article_list.html", context)
 
 
-def _review_count() -> int:
+def review_count() -> int:
     return Revision.objects.filter(state=Revision.State.IN_REVIEW).count()
 
 
@@ -163,7 +145,7 @@ def article_new(request: AuthedHtmxRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _saved_message(article, article.current_revision))
+            messages.success(request, saved_message(article, article.current_revision))
             return redirect("workspace:article-edit", pk=article.pk)
     return _editor(request, None, form, ticket=ticket, preview=form.preview_text())
 
@@ -204,7 +186,7 @@ def article_edit(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
         add_service_error(form, error)
         return _editor(request, article, form, preview=form.preview_text())
     article.refresh_from_db()
-    messages.success(request, _saved_message(article, revision))
+    messages.success(request, saved_message(article, revision))
     return redirect("workspace:article-edit", pk=article.pk)
 
 
@@ -230,7 +212,7 @@ def _conflict(
     )
 
 
-def _saved_message(article: Article, revision: Revision | None) -> str:
+def saved_message(article: Article, revision: Revision | None) -> str:
     state = revision.state if revision else ""
     if state == Revision.State.IN_REVIEW and article.status in services.REVIEWED_STATUSES:
         return (
@@ -339,159 +321,3 @@ def article_images(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
         "uploaded": uploaded,
     }
     return render(request, EDITOR, context, fragments=["article-images"])
-
-
-def _article_action(request: AuthedHtmxRequest, pk: int, action: Any, done: str) -> HttpResponse:
-    article = get_article(request, pk)
-    try:
-        action(article, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
-    return redirect("workspace:article-edit", pk=article.pk)
-
-
-@staff_required
-@require_POST
-def article_submit(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    return _article_action(
-        request,
-        pk,
-        services.submit_for_review,
-        "Sent for review: a knowledge editor will look at it.",
-    )
-
-
-@staff_required
-@require_POST
-def article_publish(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    return _article_action(request, pk, services.publish_article, "Published: readers see it now.")
-
-
-@staff_required
-@require_POST
-def article_retire(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    return _article_action(
-        request, pk, services.retire_article, "Retired: readers no longer see it; it stays here."
-    )
-
-
-@staff_required
-@require_GET
-def article_history(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    article = get_article(request, pk)
-    revisions = list(
-        Revision.objects.filter(article=article)
-        .select_related("author", "reviewed_by")
-        .only(*REVISION_FIELDS)
-        .order_by("-pk")[:200]
-    )
-    by_id = {revision.pk: revision for revision in revisions}
-    new = by_id.get(_int(request.GET.get("b"))) or (revisions[0] if revisions else None)
-    old = by_id.get(_int(request.GET.get("a")))
-    if old is None and new is not None:
-        old = by_id.get(new.based_on_id or 0) or next((r for r in revisions if r.pk < new.pk), None)
-    context = {
-        "nav": "knowledge",
-        "article": article,
-        "revisions": revisions,
-        "old": old,
-        "new": new,
-        "diff": diff.compare(old, new) if old and new else None,
-        "working": services.working_revision(article),
-        "editor": services.can_publish(request.user),
-    }
-    return render(request, "workspace/knowledge/article_history.html", context)
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
-
-
-@staff_required
-@require_POST
-def article_restore(request: AuthedHtmxRequest, pk: int, revision: int) -> HttpResponse:
-    article = get_article(request, pk)
-    old = get_object_or_404(Revision.objects.filter(article=article), pk=revision)
-    try:
-        restored = services.restore_revision(
-            article, old, based_on=_int(request.POST.get("based_on")), by=request.user
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("workspace:article-history", pk=article.pk)
-    article.refresh_from_db()
-    messages.success(request, f"Revision {old.pk} restored. " + _saved_message(article, restored))
-    return redirect("workspace:article-edit", pk=article.pk)
-
-
-@staff_required
-@require_GET
-def review_queue(request: AuthedHtmxRequest) -> HttpResponse:
-    waiting = (
-        Revision.objects.filter(
-            state=Revision.State.IN_REVIEW, article__in=Article.objects.visible_to(request.user)
-        )
-        .select_related("author", "article", "article__current_revision")
-        .only(
-            "article_id",
-            "title",
-            "comment",
-            "created_at",
-            "based_on_id",
-            "author__full_name",
-            "author__email",
-            "article__title",
-            "article__status",
-            "article__audience",
-            "article__current_revision_id",
-        )
-        .order_by("created_at", "pk")
-    )
-    page = BoundedPage.of(waiting, number=request.GET.get("page"), per_page=50)
-    context = {
-        "nav": "knowledge",
-        "tab": "review",
-        "page_obj": page,
-        "editor": services.can_publish(request.user),
-        "in_review": _review_count(),
-        "review_form": ReviewForm(),
-    }
-    return render(request, "workspace/knowledge/review_queue.html", context)
-
-
-def _review(request: AuthedHtmxRequest, pk: int, approve: bool) -> HttpResponse:
-    visible = Revision.objects.filter(article__in=Article.objects.visible_to(request.user))
-    revision = get_object_or_404(visible.select_related("article"), pk=pk)
-    form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        if approve:
-            services.approve_revision(revision, note=note, by=request.user)
-        else:
-            services.reject_revision(revision, note=note, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"“{revision.title}” approved: readers see it now."
-            if approve
-            else f"“{revision.title}” sent back to {revision.author} with your note.",
-        )
-    if request.POST.get("back") == "article":
-        return redirect("workspace:article-edit", pk=revision.article_id)
-    return redirect("workspace:article-review")
-
-
-@staff_required
-@require_POST
-def revision_approve(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    return _review(request, pk, approve=True)
-
-
-@staff_required
-@require_POST
-def revision_reject(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    return _review(request, pk, approve=False)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import knowledge, views
+from . import knowledge, knowledge_review, views
 
 app_name = "workspace"
 
@@ -15,11 +15,11 @@ ticket_urls = [
 
 article_urls = [
     path("", knowledge.article_edit, name="article-edit"),
-    path("history/", knowledge.article_history, name="article-history"),
-    path("restore/<int:revision>/", knowledge.article_restore, name="article-restore"),
-    path("submit/", knowledge.article_submit, name="article-submit"),
-    path("publish/", knowledge.article_publish, name="article-publish"),
-    path("retire/", knowledge.article_retire, name="article-retire"),
+    path("history/", knowledge_review.article_history, name="article-history"),
+    path("restore/<int:revision>/", knowledge_review.article_restore, name="article-restore"),
+    path("submit/", knowledge_review.article_submit, name="article-submit"),
+    path("publish/", knowledge_review.article_publish, name="article-publish"),
+    path("retire/", knowledge_review.article_retire, name="article-retire"),
     path("images/", knowledge.article_images, name="article-images"),
 ]
 
@@ -27,9 +27,9 @@ knowledge_urls: list[URLPattern | URLResolver] = [
     path("", knowledge.article_list, name="article-list"),
     path("new/", knowledge.article_new, name="article-new"),
     path("preview/", knowledge.article_preview, name="article-preview"),
-    path("review/", knowledge.review_queue, name="article-review"),
-    path("revisions/<int:pk>/approve/", knowledge.revision_approve, name="revision-approve"),
-    path("revisions/<int:pk>/reject/", knowledge.revision_reject, name="revision-reject"),
+    path("review/", knowledge_review.review_queue, name="article-review"),
+    path("revisions/<int:pk>/approve/", knowledge_review.revision_approve, name="revision-approve"),
+    path("revisions/<int:pk>/reject/", knowledge_review.revision_reject, name="revision-reject"),
     path("<int:pk>/", include(article_urls)),
 ]
 

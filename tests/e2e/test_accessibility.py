@@ -28,7 +28,7 @@ from accounts.models import User
 from knowledge import services as knowledge
 from knowledge.models import Article
 from tests.factories import TicketFactory
-from tests.knowledge.helpers import png
+from tests.knowledge.helpers import current, png
 from tickets import notifications, services
 from tickets.models import Level, Priority, Service, SLAOutcome, SLAPolicy, Ticket
 
@@ -220,7 +220,7 @@ def knowledge_article(author: User, *, editor: User) -> Article:
         "https://video.example.com/vpn",
     )
     article = knowledge.create_article(text=text, submit=True, by=author)
-    knowledge.approve_revision(article.current_revision, by=editor)
+    knowledge.approve_revision(current(article), by=editor)
     article.refresh_from_db()
     image = knowledge.upload_image(
         article, file=SimpleUploadedFile("step.png", png(24, 16)), caption="Sign-in", by=author

@@ -9,7 +9,7 @@ from django.urls import reverse
 from knowledge import services
 from knowledge.models import Article, ArticleImage, Revision, TicketLink
 from tests.factories import ArticleFactory, CommentFactory, ServiceFactory
-from tests.knowledge.helpers import png, published, text
+from tests.knowledge.helpers import current, png, published, text
 
 HTMX = {"HX-Request": "true"}
 Status, State = Article.Status, Revision.State
@@ -201,7 +201,7 @@ def test_the_editor_page_costs_the_same_queries_however_much_it_holds(
         services.save_edit(
             article,
             text=text(body=f"Version {n}"),
-            based_on=services.working_revision(article).pk,
+            based_on=current(article).pk,
             tags=[f"tag{n}", "vpn"],
             services=list(article.services.all()) + [ServiceFactory.create()],
             by=manager,
@@ -381,7 +381,7 @@ def test_the_ticket_page_offers_to_write_an_article(client_as, agent, ticket):
 def test_history_compares_any_two_revisions_and_restores_one(
     client_as, agent, manager, requester, article
 ):
-    first = article.current_revision
+    first = current(article)
     second = services.save_edit(
         article, text=text(body="1. Open <AnyConnect>.\n2. Sign in."), based_on=first.pk, by=manager
     )
@@ -482,7 +482,7 @@ def test_the_admin_lists_articles_and_publishes_through_the_services(client_as, 
         {"action": "publish", "_selected_action": [draft.pk]},
     )
     draft.refresh_from_db()
-    assert (draft.status, draft.current_revision.state) == (Status.PUBLISHED, State.APPROVED)
+    assert (draft.status, current(draft).state) == (Status.PUBLISHED, State.APPROVED)
     assert client.get(reverse("admin:knowledge_revision_changelist")).status_code == 200
     change = reverse("admin:knowledge_revision_change", args=[draft.current_revision_id])
     assert client.post(change, {"title": "Changed"}).status_code == 403

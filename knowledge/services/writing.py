@@ -1,139 +1,40 @@
-"""Writing the knowledge base: articles, their revisions, review, publishing and images.
-
-Every saved change of an article's text is a `Revision`. Who may do what:
-
-- Any staff member writes: new articles (drafts, which they may send for review) and
-  edits of existing ones.
-- Knowledge editors (managers, admins, and agents given `knowledge.publish_article`)
-  also publish, retire, approve and reject. Their edits of a published article are
-  published as they save them.
-- An ordinary agent's edit of an article readers already have (published, or retired
-  after it was) waits for review: readers keep the published text until an editor
-  approves the edit.
-
-An article's own title, summary, body and video link are what readers see; for an article
-never published they are simply its latest draft. At most one revision of an article waits
-for review at a time: an edit made on top of it takes its place (it stays in the history
-as a draft step), so the editor approves the newest text, never an outdated one.
-
-Edits carry the revision they were based on (`based_on`): an edit of text that someone
-else has changed since is refused with a `ConflictError`, and the form gives the person's
-text back, so nothing is silently overwritten and nothing is lost.
-"""
+"""Writing: new articles, edits (each a revision), restoring an old text, screenshots."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from knowledge import images as image_rules
+from knowledge.models import Article, ArticleImage, Revision, Tag, TicketLink
 from tickets.models import Service, Ticket
 
-from . import images as image_rules
-from .models import Article, ArticleImage, Revision, Tag, TicketLink
+from .access import can_publish, require_editor, require_staff
+from .revisions import (
+    KEEP,
+    REVIEWED_STATUSES,
+    ConflictError,
+    Text,
+    _Keep,
+    lock_article,
+    mark_approved,
+    mark_submitted,
+    show_revision,
+    working_revision,
+)
 
 Status, State = Article.Status, Revision.State
-# Statuses whose text readers have (or had): an ordinary agent's edit of one waits for review.
-REVIEWED_STATUSES = (Status.PUBLISHED, Status.RETIRED)
 SLUG_LENGTH = 100
 MAX_TAGS = 12
-# An article readers often say did not help needs a look, even before its review date.
-MANY_NO_VOTES = 5
-
-
-class ConflictError(ValidationError):
-    """The article's text changed since the person opened it."""
-
-
-class _Keep:
-    """The value of `review_by` that leaves an article's review date as it is."""
-
-
-KEEP = _Keep()
-
-
-@dataclass(frozen=True)
-class Text:
-    """What a revision holds of an article: the text readers see."""
-
-    title: str
-    summary: str = ""
-    body: str = ""
-    video_url: str = ""
-
-    @classmethod
-    def of(cls, source: Article | Revision) -> Text:
-        return cls(source.title, source.summary, source.body, source.video_url)
-
-    def cleaned(self) -> Text:
-        text = Text(
-            title=" ".join(self.title.split()),
-            summary=" ".join(self.summary.split()),
-            body=self.body.replace("\r\n", "\n").strip("\n"),
-            video_url=self.video_url.strip(),
-        )
-        errors = {}
-        if not text.title:
-            errors["title"] = "Give the article a title."
-        if not text.body.strip():
-            errors["body"] = "Write the steps first."
-        if text.video_url and not text.video_url.lower().startswith(("https://", "http://")):
-            errors["video_url"] = "A video link must start with https:// (or http://)."
-        if errors:
-            raise ValidationError(errors)
-        return text
-
-
-def can_publish(user: User) -> bool:
-    """Knowledge editors: managers and admins always, agents given the editor flag."""
-    if not (user.is_authenticated and user.is_active and user.is_staff_member):
-        return False
-    return user.is_manager or user.is_admin or user.has_perm("knowledge.publish_article")
-
-
-def require_staff(user: User) -> None:
-    if not (user.is_authenticated and user.is_active and user.is_staff_member):
-        raise PermissionDenied("Only service desk staff write articles.")
-
-
-def require_editor(user: User) -> None:
-    if not can_publish(user):
-        raise PermissionDenied(
-            "Only knowledge editors (managers, admins and agents with the editor flag) "
-            "can publish, retire or review articles."
-        )
-
-
-def needs_review(today: date) -> Q:
-    """Articles due a second look: past their review date, or many readers said No."""
-    return Q(review_by__lt=today) | Q(
-        unhelpful_count__gte=MANY_NO_VOTES, unhelpful_count__gt=F("helpful_count")
-    )
-
-
-def working_revision(article: Article) -> Revision | None:
-    """The text an edit starts from: the edit waiting for review, else the current text."""
-    pending = pending_revision(article)
-    return pending or article.current_revision
-
-
-def pending_revision(article: Article) -> Revision | None:
-    return (
-        Revision.objects.filter(article=article, state=State.IN_REVIEW)
-        .select_related("author")
-        .order_by("-pk")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -189,7 +90,7 @@ def create_article(
     article.services.set(services)
     article.tags.set(_tags(tags))
     if publish:
-        _approve(article, revision, by=by, note="", now=now)
+        mark_approved(article, revision, by=by, note="", now=now)
     if ticket is not None:
         TicketLink.objects.get_or_create(
             ticket=ticket,
@@ -230,7 +131,7 @@ def save_edit(
     require_staff(by)
     if publish:
         require_editor(by)
-    article = _lock(article)
+    article = lock_article(article)
     working = working_revision(article)
     _check_base(article, working, based_on)
     text = text.cleaned()
@@ -251,9 +152,9 @@ def save_edit(
             raise ValidationError(
                 "This text was not approved: change it as the review note asks, then send it again."
             )
-        _submit(article, revision)
+        mark_submitted(article, revision)
     if publish and revision.state == State.IN_REVIEW:
-        _approve(article, revision, by=by, note="", now=now)
+        mark_approved(article, revision, by=by, note="", now=now)
     return revision
 
 
@@ -273,102 +174,6 @@ def restore_revision(
         comment=f"Restored revision {revision.pk} of {when:%d %b %Y %H:%M} by {revision.author}",
         review_by=KEEP,
     )
-
-
-@transaction.atomic
-def submit_for_review(article: Article, *, by: User) -> Revision:
-    """Ask a knowledge editor to review a new article's draft before it is published."""
-    require_staff(by)
-    article = _lock(article)
-    if article.status != Status.DRAFT:
-        raise ValidationError(
-            "Only a draft is sent for review; edits of a published article go to review "
-            "as they are saved."
-        )
-    revision = article.current_revision
-    if revision is None:
-        raise ValidationError("This article has no text to review yet.")
-    _submit(article, revision)
-    return revision
-
-
-@transaction.atomic
-def approve_revision(revision: Revision, *, by: User, note: str = "") -> Revision:
-    """Accept an edit waiting for review: readers see its text from now on."""
-    require_editor(by)
-    article = _lock(revision.article)
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
-    if revision.state != State.IN_REVIEW:
-        raise ValidationError(
-            f"This revision is no longer waiting for review (it is {revision.get_state_display().lower()})."
-        )
-    _approve(article, revision, by=by, note=note.strip(), now=timezone.now())
-    return revision
-
-
-@transaction.atomic
-def reject_revision(revision: Revision, *, by: User, note: str) -> Revision:
-    """Send an edit back with a note saying why; readers keep the published text."""
-    require_editor(by)
-    note = note.strip()
-    if not note:
-        raise ValidationError({"note": "Say what needs to change, so the author can fix it."})
-    article = _lock(revision.article)
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
-    if revision.state != State.IN_REVIEW:
-        raise ValidationError(
-            f"This revision is no longer waiting for review (it is {revision.get_state_display().lower()})."
-        )
-    now = timezone.now()
-    revision.state = State.REJECTED
-    revision.reviewed_by, revision.reviewed_at, revision.review_note = by, now, note
-    revision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note"])
-    if article.status == Status.IN_REVIEW:
-        # A new article goes back to its author as a draft, with the note to act on.
-        article.status = Status.DRAFT
-        article.updated_at = now
-        article.save(update_fields=["status", "updated_at"])
-    return revision
-
-
-@transaction.atomic
-def publish_article(article: Article, *, by: User) -> Article:
-    """Show an article to its readers: a new one with its current text, or a retired one again.
-
-    An edit waiting for review stays waiting: publishing is not approving it.
-    """
-    require_editor(by)
-    article = _lock(article)
-    if article.status == Status.PUBLISHED:
-        raise ValidationError("This article is already published.")
-    now = timezone.now()
-    revision = article.current_revision
-    if revision is not None and revision.state != State.APPROVED:
-        # Text never published before: publishing it is approving it.
-        _approve(article, revision, by=by, note="", now=now)
-    if article.status == Status.PUBLISHED:
-        return article
-    article.status = Status.PUBLISHED
-    article.published_at, article.retired_at, article.updated_at = now, None, now
-    article.save(update_fields=["status", "published_at", "retired_at", "updated_at"])
-    return article
-
-
-@transaction.atomic
-def retire_article(article: Article, *, by: User) -> Article:
-    """Take an article away from readers (out of date, replaced); it stays in the editor."""
-    require_editor(by)
-    article = _lock(article)
-    if article.status == Status.RETIRED:
-        raise ValidationError("This article is already retired.")
-    now = timezone.now()
-    if article.status == Status.IN_REVIEW:
-        # Nothing is waiting to be published any more.
-        Revision.objects.filter(article=article, state=State.IN_REVIEW).update(state=State.DRAFT)
-    article.status = Status.RETIRED
-    article.retired_at = article.updated_at = now
-    article.save(update_fields=["status", "retired_at", "updated_at"])
-    return article
 
 
 @transaction.atomic
@@ -396,16 +201,6 @@ def upload_image(
     image.file.save(f"{uuid.uuid4().hex}.{picture.extension}", ContentFile(data), save=False)
     image.save()
     return image
-
-
-def _lock(article: Article) -> Article:
-    # Edits and reviews of one article queue up behind each other, so the check of the
-    # revision an edit was based on and the write of the next one cannot interleave.
-    return (
-        Article.objects.select_for_update(of=("self",))
-        .select_related("current_revision")
-        .get(pk=article.pk)
-    )
 
 
 def _check_base(article: Article, working: Revision | None, based_on: int | None) -> None:
@@ -483,39 +278,8 @@ def _new_revision(
         revision.reviewed_by, revision.reviewed_at = by, now
         revision.save(update_fields=["reviewed_by", "reviewed_at"])
     if state != State.IN_REVIEW or article.status not in REVIEWED_STATUSES:
-        _show(article, revision, now=now)
+        show_revision(article, revision, now=now)
     return revision
-
-
-def _submit(article: Article, revision: Revision) -> None:
-    revision.state = State.IN_REVIEW
-    revision.save(update_fields=["state"])
-    article.status = Status.IN_REVIEW
-    article.save(update_fields=["status"])
-
-
-def _approve(article: Article, revision: Revision, *, by: User, note: str, now: datetime) -> None:
-    revision.state = State.APPROVED
-    revision.reviewed_by, revision.reviewed_at, revision.review_note = by, now, note
-    revision.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note"])
-    fields = _show(article, revision, now=now, save=False)
-    if article.status in (Status.DRAFT, Status.IN_REVIEW):
-        article.status = Status.PUBLISHED
-        article.published_at = now
-        fields += ["status", "published_at"]
-    article.save(update_fields=fields)
-
-
-def _show(article: Article, revision: Revision, *, now: datetime, save: bool = True) -> list[str]:
-    """Make `revision` the article's own text, the one readers see."""
-    article.title, article.summary = revision.title, revision.summary
-    article.body, article.video_url = revision.body, revision.video_url
-    article.current_revision = revision
-    article.updated_at = now
-    fields = ["title", "summary", "body", "video_url", "current_revision", "updated_at"]
-    if save:
-        article.save(update_fields=fields)
-    return fields
 
 
 def _fields(text: Text) -> dict[str, str]:
