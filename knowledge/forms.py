@@ -18,6 +18,7 @@ from .services import Text
 
 # A link the preview may show as it is typed: http(s), then no spaces or quotes.
 WEB_ADDRESS = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+BODY_MAX_LENGTH = 100_000
 # A new article is due for a second look in about six months: steps and screens change.
 REVIEW_AFTER = timedelta(days=182)
 
@@ -36,7 +37,7 @@ class ArticleForm(forms.Form):
     )
     body = forms.CharField(
         label="Steps",
-        max_length=100_000,
+        max_length=BODY_MAX_LENGTH,
         strip=False,
         widget=forms.Textarea(
             attrs={"class": "form-control font-monospace sd-editor-text", "rows": 18}
@@ -118,7 +119,7 @@ class ArticleForm(forms.Form):
         return Text(
             str(data.get("title", "")),
             str(data.get("summary", "")),
-            str(data.get("body", "")),
+            str(data.get("body", ""))[:BODY_MAX_LENGTH],
             video if WEB_ADDRESS.fullmatch(video) else "",
         )
 

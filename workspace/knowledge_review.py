@@ -123,6 +123,13 @@ def article_restore(request: AuthedHtmxRequest, pk: int, revision: int) -> HttpR
         restored = services.restore_revision(
             article, old, based_on=_int(request.POST.get("based_on")), by=request.user
         )
+    except services.ConflictError:
+        messages.error(
+            request,
+            "Someone saved a newer revision while you were looking at the history: "
+            "check it below, then restore again if you still want to.",
+        )
+        return redirect("workspace:article-history", pk=article.pk)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("workspace:article-history", pk=article.pk)
@@ -179,15 +186,19 @@ def _review(request: AuthedHtmxRequest, pk: int, approve: bool) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            f"“{revision.title}” approved: readers see it now."
-            if approve
-            else f"“{revision.title}” sent back to {revision.author} with your note.",
-        )
+        messages.success(request, _decided(revision, approve))
     if request.POST.get("back") == "article":
         return redirect("workspace:article-edit", pk=revision.article_id)
     return redirect("workspace:article-review")
+
+
+def _decided(revision: Revision, approved: bool) -> str:
+    if not approved:
+        return f"“{revision.title}” sent back to {revision.author} with your note."
+    status = Article.objects.only("status").get(pk=revision.article_id).status
+    if status == Article.Status.RETIRED:
+        return f"“{revision.title}” approved. The article is retired: readers don't see it."
+    return f"“{revision.title}” approved: readers see it now."
 
 
 @staff_required
