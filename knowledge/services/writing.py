@@ -123,10 +123,9 @@ def save_edit(
 
     `based_on` is the revision the person edited (the page's `working_revision`, 0 for an
     article that has none yet): if the text has moved on since, a ConflictError says so
-    and nothing is saved. Filing
-    (services, tags, review date) applies at once; who reads a published article (its
-    audience) is an editor's decision. Saving text identical to the revision it was based
-    on makes no new revision.
+    and nothing is saved. Filing (services, tags, review date) applies at once; who reads
+    a published article (its audience) is an editor's decision. Saving text identical to
+    the revision it was based on makes no new revision.
     """
     require_staff(by)
     if publish:
