@@ -14,6 +14,7 @@ from django_htmx.jinja import htmx_script
 FRAME_LINKS = {
     "home": "home",
     "queues": "workspace:queue",
+    "knowledge": "workspace:article-list",
     "dashboards": "dashboards:overview",
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",

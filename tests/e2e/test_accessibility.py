@@ -16,6 +16,7 @@ from axe_playwright_python.base import AXE_SCRIPT
 from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -25,8 +26,10 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from accounts.models import User
+from knowledge import services as knowledge
 from knowledge.models import Article, ArticleImage, Feedback
 from tests.factories import ArticleFactory, TicketFactory
+from tests.knowledge.helpers import current, png
 from tests.portal.test_knowledge_pages import PNG
 from tickets import notifications, services
 from tickets.models import Level, Priority, Service, SLAOutcome, SLAPolicy, Ticket
@@ -124,6 +127,12 @@ WORKSPACE = [
     Page("workspace:ticket-articles", ("team ticket",)),
     Page("workspace:ticket-articles", ("team ticket",), query="q=vpn"),
     Page("portal:knowledge-article", ("kb agents article",)),
+    Page("workspace:article-list"),
+    Page("workspace:article-list", query="status=published&review=due&mine=on"),
+    Page("workspace:article-new"),
+    Page("workspace:article-edit", ("article",)),
+    Page("workspace:article-history", ("article",)),
+    Page("workspace:article-review"),
     Page("portal:home"),
     *SIGNED_IN,
 ]
@@ -207,6 +216,7 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         service=email, priority=Priority.P2, subject="Desk phone for a new starter"
     )
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
+    article = knowledge_article(sam, editor=User.objects.get(email=LOGINS["team-lead"]))
     notifications.sweep(now=timezone.now())
     own = {
         f"own {status}": Ticket.objects.filter(requester=ella, status=status).earliest("pk").pk
@@ -216,6 +226,7 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         **own,
         **help_articles(ella, sam),
         "team ticket": team_ticket.pk,
+        "article": article.pk,
         "mail": next(Path(settings.EMAIL_FILE_PATH).glob("*.log")).stem,
         "reset uid": urlsafe_base64_encode(force_bytes(ella.pk)),
         "reset token": default_token_generator.make_token(ella),
@@ -260,6 +271,29 @@ def help_articles(reader: User, agent: User) -> dict[str, object]:
         "kb voted article": voted.slug,
         "kb agents article": agents.slug,
     }
+
+
+def knowledge_article(author: User, *, editor: User) -> Article:
+    """A published article with a screenshot and an edit waiting for review (every state the
+    editor's pages show: the pending banner, the diff, the review queue's buttons)."""
+    text = knowledge.Text(
+        "Connect to the VPN from home",
+        "Sign in to AnyConnect with your work account.",
+        "1. Open **AnyConnect**.\n2. Type `vpn.example.com`.\n3. Sign in.",
+        "https://video.example.com/vpn",
+    )
+    article = knowledge.create_article(text=text, submit=True, by=author)
+    knowledge.approve_revision(current(article), by=editor)
+    article.refresh_from_db()
+    image = knowledge.upload_image(
+        article, file=SimpleUploadedFile("step.png", png(24, 16)), caption="Sign-in", by=author
+    )
+    changed = (
+        f"{text.body.replace('Type', 'In the server box, type')}\n\n![Sign-in](image:{image.pk})"
+    )
+    edit = knowledge.Text(text.title, text.summary, changed, text.video_url)
+    knowledge.save_edit(article, text=edit, based_on=article.current_revision_id, by=author)
+    return article
 
 
 def signed_in_cookie(email: str, url: str) -> dict[str, str]:
