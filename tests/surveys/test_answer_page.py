@@ -50,8 +50,16 @@ def test_the_email_carries_five_csat_buttons_with_words_and_faces(invitation):
     body = email.alternatives[0][0]
     hrefs = re.findall(r'href="([^"]+\?score=(\d))"', body)
     assert [score for _, score in hrefs] == ["1", "2", "3", "4", "5"]
-    assert all(href.startswith(f"http://servicedesk.test/portal/surveys/{invitation.pk}/") for href, _ in hrefs)
-    for word in ("Very dissatisfied", "Neutral", "Very satisfied", "\N{GRINNING FACE WITH SMILING EYES}"):
+    assert all(
+        href.startswith(f"http://servicedesk.test/portal/surveys/{invitation.pk}/")
+        for href, _ in hrefs
+    )
+    for word in (
+        "Very dissatisfied",
+        "Neutral",
+        "Very satisfied",
+        "\N{GRINNING FACE WITH SMILING EYES}",
+    ):
         assert word in body
     # Mail clients: no script, no images, inline styles on the buttons, a plain text part.
     assert "<script" not in body.lower() and "<img" not in body.lower()
@@ -160,7 +168,10 @@ def test_an_answer_can_be_changed_within_the_window(client, clock, invitation):
 def test_answering_again_after_the_window_is_refused_and_changes_nothing(client, clock, invitation):
     answer(client, invitation, score="2")
     clock.move_to(NOW + timedelta(minutes=31))
-    for response in (client.get(page_url(invitation, score=5)), answer(client, invitation, score="5")):
+    for response in (
+        client.get(page_url(invitation, score=5)),
+        answer(client, invitation, score="5"),
+    ):
         assert response.status_code == 409
         assert "You have already answered" in text(response)
     assert Answer.objects.get().score == 2
