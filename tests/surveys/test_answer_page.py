@@ -38,6 +38,12 @@ def invitation(invite) -> Invitation:
     return invite()
 
 
+def html_of(email) -> str:
+    [(content, mimetype)] = email.alternatives
+    assert mimetype == "text/html"
+    return str(content)
+
+
 def sent_email(invitation: Invitation):
     assert invitation.message_id is not None
     assert notifications.deliver(invitation.message_id, now=NOW)
@@ -47,7 +53,7 @@ def sent_email(invitation: Invitation):
 
 def test_the_email_carries_five_csat_buttons_with_words_and_faces(invitation):
     email = sent_email(invitation)
-    body = email.alternatives[0][0]
+    body = html_of(email)
     hrefs = re.findall(r'href="([^"]+\?score=(\d))"', body)
     assert [score for _, score in hrefs] == ["1", "2", "3", "4", "5"]
     assert all(
@@ -79,7 +85,7 @@ def test_a_relationship_email_carries_eleven_nps_links(invite, requester, clock)
     nps = Invitation.objects.get(instrument="nps")
     assert nps.message_id is not None
     notifications.deliver(nps.message_id, now=NOW)
-    body = mail.outbox[-1].alternatives[0][0]
+    body = html_of(mail.outbox[-1])
     assert re.findall(r"\?score=(\d+)", body) == [str(n) for n in range(11)]
     assert mail.outbox[-1].subject == "One question about the service desk"
 
