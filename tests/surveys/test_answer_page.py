@@ -146,6 +146,8 @@ def test_confirming_records_the_answer_and_thanks(client, invitation):
     )
     invitation.refresh_from_db()
     assert (invitation.status, invitation.answered_at) == ("answered", NOW)
+    # Answered before the beat marked it sent: the answer proves the email went.
+    assert invitation.sent_at == NOW
 
 
 def test_the_ces_question_follows_csat_when_the_rule_asks_it(default_rule, invite, client):
