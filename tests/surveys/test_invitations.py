@@ -276,6 +276,22 @@ def test_a_ticket_reopened_and_resolved_again_cancels_the_invitation_about_the_f
     assert services.keep_invitations_current(NOW)["cancelled"] == 1
 
 
+def test_a_ticket_resolved_again_long_after_its_invitation_is_not_invited_twice(resolve, requester):
+    ticket = resolve(timedelta(days=20), requester=requester)
+    Invitation.objects.create(
+        ticket=ticket,
+        person=requester,
+        instrument="csat",
+        status="cancelled",
+        created_at=NOW - timedelta(days=20),
+        expires_at=NOW,
+        nonce="x",
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=NOW - timedelta(hours=2))
+    assert services.invite_due(NOW) == 0
+    assert Invitation.objects.count() == 1
+
+
 def test_resolved_and_closed_tickets_keep_their_invitation(resolve, requester):
     ticket = resolve(requester=requester)
     services.invite_due(NOW)
