@@ -222,7 +222,7 @@ def test_the_email_goes_out_and_the_invitation_is_marked_sent(resolve):
     assert invitation.status == "sent"
     assert invitation.sent_at == OutboxMessage.objects.get().sent_at
     [email] = mail.outbox
-    assert email.subject == f"[{ticket.number}] How did we do? {ticket.subject}"
+    assert email.subject == f"[{ticket.number}] Tell us how we did: {ticket.subject}"
     assert email.to == [ticket.requester.email]
 
 
@@ -240,7 +240,7 @@ def test_one_reminder_after_n_days_then_expiry(resolve):
     reminder = invitation.reminder_message
     assert reminder is not None and reminder.payload == {"reminder": True}
     assert notifications.deliver(reminder.pk, now=NOW + timedelta(days=3)) is True
-    assert mail.outbox[-1].subject.startswith(f"[{ticket.number}] Reminder: how did we do?")
+    assert mail.outbox[-1].subject.startswith(f"[{ticket.number}] Reminder, tell us how we did: ")
     assert services.keep_invitations_current(NOW + timedelta(days=13))["expired"] == 0
     assert services.keep_invitations_current(NOW + timedelta(days=14))["expired"] == 1
     invitation.refresh_from_db()
