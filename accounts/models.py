@@ -268,6 +268,7 @@ class NotificationKind(models.TextChoices):
     TICKET_WITHDRAWN = "ticket_withdrawn", "A ticket I work on was withdrawn"
     SLA_WARNING = "sla_warning", "A ticket I work on nears its SLA target"
     SLA_BREACHED = "sla_breached", "A ticket in a team I lead breached its SLA"
+    SURVEY_INVITATION = "survey_invitation", "Short surveys about how we did (and one reminder)"
 
 
 class NotificationPreference(models.Model):

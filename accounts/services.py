@@ -55,6 +55,7 @@ def kinds_for(user: User) -> list[tuple[str, str]]:
         NotificationKind.PUBLIC_REPLY,
         NotificationKind.TICKET_WAITING,
         NotificationKind.TICKET_RESOLVED,
+        NotificationKind.SURVEY_INVITATION,
     }
     return [
         (kind, label)

@@ -353,6 +353,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.forget_password_reset_counters",
         "schedule": 3600.0,
     },
+    "invite-surveys": {"task": "surveys.tasks.invite_due", "schedule": 60.0},
+    "keep-survey-invitations-current": {
+        "task": "surveys.tasks.keep_invitations_current",
+        "schedule": 60.0,
+    },
+    "remind-surveys": {"task": "surveys.tasks.remind_due", "schedule": 600.0},
+    "invite-relationship-surveys": {
+        "task": "surveys.tasks.invite_relationship_due",
+        "schedule": 3600.0,
+    },
 }
 # Resolved tickets close by themselves after this many days without an answer.
 AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 5)

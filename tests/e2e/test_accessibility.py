@@ -28,6 +28,9 @@ from playwright.sync_api import expect
 from accounts.models import User
 from knowledge import services as knowledge
 from knowledge.models import Article, ArticleImage, Feedback
+from surveys import links
+from surveys import services as survey_services
+from surveys.models import Invitation, SurveyRule
 from tests.factories import ArticleFactory, TicketFactory
 from tests.knowledge.helpers import current, png
 from tests.portal.test_knowledge_pages import PNG
@@ -81,6 +84,12 @@ ANONYMOUS = [
     Page("accounts:password_reset_confirm", ("reset uid", "reset token")),
     Page("accounts:password_reset_complete"),
     Page("/no-such-page/", status=404),
+    # A survey link from an email: the answer page, a score off the scale, a link that fails.
+    Page("portal:survey-answer", ("survey invitation", "survey token"), query="score=4"),
+    Page(
+        "portal:survey-answer", ("survey invitation", "survey token"), query="score=9", status=400
+    ),
+    Page("portal:survey-answer", ("survey invitation", "forged token"), status=404),
 ]
 # The help articles, as readers see them (the demo objects "kb ..." are made below).
 KNOWLEDGE = [
@@ -218,6 +227,11 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
     article = knowledge_article(sam, editor=User.objects.get(email=LOGINS["team-lead"]))
     notifications.sweep(now=timezone.now())
+    # The demo's recently resolved tickets, invited as the survey beat would, under the default
+    # rule the migration made (made anew: an earlier test's flush may have removed it).
+    SurveyRule.objects.get_or_create(name="Default", defaults={"is_default": True})
+    survey_services.invite_due(timezone.now())
+    invitation = Invitation.objects.filter(status=Invitation.Status.PENDING).earliest("pk")
     own = {
         f"own {status}": Ticket.objects.filter(requester=ella, status=status).earliest("pk").pk
         for status in ("new", "open", "pending", "resolved", "closed")
@@ -230,6 +244,9 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         "mail": next(Path(settings.EMAIL_FILE_PATH).glob("*.log")).stem,
         "reset uid": urlsafe_base64_encode(force_bytes(ella.pk)),
         "reset token": default_token_generator.make_token(ella),
+        "survey invitation": invitation.pk,
+        "survey token": links.token_for(invitation, invitation.instrument),
+        "forged token": "eyJpIjoxfQ:forged:signature",
     }
 
 
