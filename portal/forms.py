@@ -85,3 +85,37 @@ class ReopenForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=200, required=False)
+
+
+class SurveyAnswerForm(forms.Form):
+    """The answer page's form: the score the link asks for, an optional comment, and the CES
+    question when the invitation asks it. The choices are the instrument's scale."""
+
+    score = forms.TypedChoiceField(coerce=int, label="Your answer")
+    comment = forms.CharField(
+        label="Anything you would like to tell us?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+    ces = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, instrument: str, asks_ces: bool, **kwargs: Any) -> None:
+        from surveys.models import Instrument
+        from surveys.questions import QUESTIONS, SCALES
+
+        super().__init__(*args, **kwargs)
+        score = cast(forms.TypedChoiceField, self.fields["score"])
+        score.label = QUESTIONS[instrument]
+        score.choices = [(c.score, c.label) for c in SCALES[instrument]]
+        score.error_messages["invalid_choice"] = (
+            f"Choose one of the answers, from {SCALES[instrument][0].score} "
+            f"to {SCALES[instrument][-1].score}."
+        )
+        if asks_ces:
+            ces = cast(forms.TypedChoiceField, self.fields["ces"])
+            ces.label = QUESTIONS[Instrument.CES]
+            ces.choices = [(c.score, c.label) for c in SCALES[Instrument.CES]]
+            ces.error_messages["invalid_choice"] = "Choose one of the answers, from 1 to 7."
+        else:
+            del self.fields["ces"]

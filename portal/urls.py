@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import surveys, views
 
 app_name = "portal"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket-list"),
     path("tickets/new/", views.ticket_create, name="ticket-create"),
     path("tickets/<int:pk>/", include(ticket_urls)),
+    path("surveys/<int:invitation_id>/<str:token>/", surveys.survey_answer, name="survey-answer"),
 ]

@@ -332,6 +332,16 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "tickets.tasks.sweep_outbox", "schedule": 10.0},
     "close-resolved-tickets": {"task": "tickets.tasks.close_resolved_tickets", "schedule": 3600.0},
     "check-sla": {"task": "tickets.tasks.check_sla", "schedule": 30.0},
+    "invite-surveys": {"task": "surveys.tasks.invite_due", "schedule": 60.0},
+    "keep-survey-invitations-current": {
+        "task": "surveys.tasks.keep_invitations_current",
+        "schedule": 60.0,
+    },
+    "remind-surveys": {"task": "surveys.tasks.remind_due", "schedule": 600.0},
+    "invite-relationship-surveys": {
+        "task": "surveys.tasks.invite_relationship_due",
+        "schedule": 3600.0,
+    },
     "open-pulse-round": {"task": "surveys.pulse_tasks.open_pulse_round", "schedule": 3600.0},
 }
 # Resolved tickets close by themselves after this many days without an answer.

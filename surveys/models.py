@@ -249,6 +249,7 @@ class Invitation(models.Model):
     class SkipReason(models.TextChoices):
         NOT_SAMPLED = "not_sampled", "Not in the sample"
         BUDGET = "budget", "Surveyed recently"
+        UNREACHABLE = "unreachable", "No active email address"
         OPTED_OUT = "opted_out", "Turned survey mail off"
         FOLLOW_UP_OPEN = "follow_up_open", "A follow-up is open"
         NO_RULE = "no_rule", "No rule asks a question"
