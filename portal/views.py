@@ -19,6 +19,7 @@ from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Service, Ticket, TicketQuerySet
 
 from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
+from .surveys_waiting import waiting_for
 
 # What the portal's lists of tickets show: rows of only these load a third faster.
 LIST_FIELDS = ("subject", "category", "status", "created_at", "updated_at", "service__name")
@@ -74,6 +75,7 @@ def home(request: AuthedHtmxRequest) -> HttpResponse:
         "nav": "portal",
         "open_tickets": open_tickets[:10],
         "search_form": SearchForm(),
+        "surveys_waiting": waiting_for(request.user, limit=3),
     }
     return render(request, "portal/home.html", context)
 

@@ -14,6 +14,8 @@ from django_htmx.jinja import htmx_script
 FRAME_LINKS = {
     "home": "home",
     "queues": "workspace:queue",
+    "followups": "workspace:followups",
+    "pulse": "workspace:pulse",
     "dashboards": "dashboards:overview",
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import NotificationKind, User
@@ -39,20 +39,21 @@ ACTION_MAX_LENGTH = 2000
 
 def low_at_most(config: SurveySettings, instrument: str) -> int:
     """The highest score that counts as low for an instrument (CSAT 2, NPS 6, CES 3 by default)."""
-    return {
+    thresholds: dict[str, int] = {
         Instrument.CSAT: config.csat_low_at_most,
         Instrument.NPS: config.nps_low_at_most,
         Instrument.CES: config.ces_low_at_most,
-    }[instrument]
+    }
+    return thresholds[instrument]
 
 
 def is_low(answer: Answer, config: SurveySettings) -> bool:
     return answer.score <= low_at_most(config, answer.instrument)
 
 
-def open_follow_ups_of(person: object) -> FollowUpQuerySet:
+def open_follow_ups_of(person: User | int | OuterRef) -> FollowUpQuerySet:
     """Open follow-ups of a person (a User, an id, or an OuterRef for an Exists())."""
-    return FollowUp.objects.open().filter(person=person)
+    return FollowUp.objects.open().filter(person=person)  # type: ignore[misc]  # an OuterRef too
 
 
 def has_open_follow_up(person: User | int) -> bool:
@@ -112,9 +113,7 @@ def audit(follow_up: FollowUp, *, by: User | None, after: dict[str, object], now
 
 # A ticket with what a follow-up reads of it: the team's lead, the SLA calendar, the requester's
 # department (to match a policy when the ticket has none).
-TICKET_WITH_TEAM = Ticket.objects.select_related(
-    "team__lead", "sla_policy__calendar", "requester"
-)
+TICKET_WITH_TEAM = Ticket.objects.select_related("team__lead", "sla_policy__calendar", "requester")
 
 
 def latest_ticket_of(person_id: int) -> Ticket | None:
@@ -133,7 +132,7 @@ def open_follow_up_if_low(answer: Answer, *, now: datetime | None = None) -> Fol
     answer, the team of the person's latest ticket); a team without one leaves the follow-up
     to its managers.
     """
-    now = now or timezone.now()
+    now = now or answer.changed_at or answer.answered_at or timezone.now()
     existing = FollowUp.objects.filter(answer__invitation_id=answer.invitation_id).first()
     if existing is not None:
         return existing
@@ -141,6 +140,7 @@ def open_follow_up_if_low(answer: Answer, *, now: datetime | None = None) -> Fol
         return None
     invitation = answer.invitation
     ticket: Ticket | None = None
+    served_by: Ticket | None
     if invitation.ticket_id is not None:
         ticket = TICKET_WITH_TEAM.get(pk=invitation.ticket_id)
         served_by = ticket
@@ -219,7 +219,12 @@ def record_contact(
     check_contact_time(follow_up, contacted_at, now=now)
     follow_up.contacted_at = contacted_at
     follow_up.save(update_fields=["contacted_at"])
-    audit(follow_up, by=by, after={"follow_up": "contact recorded", "contacted": contacted_at.isoformat()}, now=now)
+    audit(
+        follow_up,
+        by=by,
+        after={"follow_up": "contact recorded", "contacted": contacted_at.isoformat()},
+        now=now,
+    )
     return follow_up
 
 
@@ -268,7 +273,9 @@ def close_follow_up(
         raise ValidationError({"action_taken": "Describe what changed, to tell them."})
     if tell_requester and not can_be_told(follow_up.person):
         raise ValidationError(
-            {"tell_requester": f"{follow_up.person} does not get survey emails: they cannot be told."}
+            {
+                "tell_requester": f"{follow_up.person} does not get survey emails: they cannot be told."
+            }
         )
     follow_up.status = FollowUp.Status.CLOSED
     follow_up.outcome = outcome

@@ -20,7 +20,7 @@ from .pulse import ENPS_QUESTION, INVITATION, WORKLOAD_QUESTION
 
 @renders(WE_DID)
 def render_we_did(message: OutboxMessage) -> EmailMultiAlternatives:
-    """"You told us, we did": what changed after the person's low answer."""
+    """ "You told us, we did": what changed after the person's low answer."""
     follow_up = FollowUp.objects.select_related("answer", "ticket", "team", "closed_by").get(
         pk=message.payload["follow_up"]
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -164,6 +164,29 @@ class Scores:
 EMPTY = Scores()
 
 
+def combined(groups: Iterable[Scores]) -> Scores:
+    """The scores of several groups together: their counts added, the formulas run anew."""
+    total = EMPTY
+    for group in groups:
+        total = Scores(
+            **{
+                part.name: _added(getattr(total, part.name), getattr(group, part.name))
+                for part in fields(Scores)
+            }
+        )
+    return total
+
+
+def _added(one: Any, other: Any) -> Any:
+    return replace(
+        one,
+        **{
+            count.name: getattr(one, count.name) + getattr(other, count.name)
+            for count in fields(one)
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which invitations count: those of some teams (None: every team), and optionally the
@@ -207,9 +230,7 @@ def _columns(by: Sequence[str], *, prefix: str, moment: str) -> dict[str, Any]:
 
 
 def _key(row: Mapping[str, Any], by: Sequence[str]) -> Key:
-    return tuple(
-        _month(row[f"by_{name}"]) if name == "month" else row[f"by_{name}"] for name in by
-    )
+    return tuple(_month(row[f"by_{name}"]) if name == "month" else row[f"by_{name}"] for name in by)
 
 
 def _month(value: date | datetime | None) -> date | None:
@@ -254,23 +275,28 @@ def breakdown(
     for row in answers:
         counts[_key(row, by)][row["instrument"]][row["score"]] = row["scored_as"]
     invitation_columns = _columns(by, prefix="", moment="created_at")
-    invitations = (
+    sent = (
         Invitation.objects.filter(
             created_at__gte=start, created_at__lt=end, status__in=SENT_STATUSES
         )
         .filter(scope.q())
         .filter(**narrow)
-        .annotate(**invitation_columns)
-        .values(*invitation_columns)
-        .annotate(
-            sent=Count("pk"),
-            answered=Count("pk", filter=Q(status=Invitation.Status.ANSWERED)),
-        )
         .order_by()
+    )
+    tally = {
+        "sent": Count("pk"),
+        "answered": Count("pk", filter=Q(status=Invitation.Status.ANSWERED)),
+    }
+    # Without groups, values() would group by every column: one aggregate row instead.
+    invitations = (
+        sent.annotate(**invitation_columns).values(*invitation_columns).annotate(**tally)
+        if invitation_columns
+        else [sent.aggregate(**tally)]
     )
     rates = {
         _key(row, by): ResponseRate(sent=row["sent"], answered=row["answered"])
         for row in invitations
+        if row["sent"]
     }
     return {
         key: Scores(

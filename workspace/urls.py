@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import followups, pulse, views
 
 app_name = "workspace"
 
@@ -13,7 +13,16 @@ ticket_urls = [
     path("comments/", views.ticket_comment, name="ticket-comment"),
 ]
 
+followup_urls = [
+    path("", followups.followup_detail, name="followup-detail"),
+    path("contact/", followups.followup_contact, name="followup-contact"),
+    path("close/", followups.followup_close, name="followup-close"),
+]
+
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("tickets/<int:pk>/", include(ticket_urls)),
+    path("follow-ups/", followups.followup_list, name="followups"),
+    path("follow-ups/<int:pk>/", include(followup_urls)),
+    path("pulse/", pulse.pulse, name="pulse"),
 ]

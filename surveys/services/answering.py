@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from surveys import followups
 from surveys.links import Link, LinkRefused, refusal_for
 from surveys.models import SCORE_RANGES, Answer, FollowUp, Instrument, Invitation, SurveySettings
 
@@ -93,4 +94,4 @@ def open_follow_up_if_low(answer: Answer) -> FollowUp | None:
     the settings' `*_low_at_most` thresholds, then create the FollowUp for the ticket's
     team lead with a due date in the team's business time (tickets.calendars).
     """
-    return None
+    return followups.open_follow_up_if_low(answer)

@@ -240,9 +240,7 @@ def test_one_reminder_after_n_days_then_expiry(resolve):
     reminder = invitation.reminder_message
     assert reminder is not None and reminder.payload == {"reminder": True}
     assert notifications.deliver(reminder.pk, now=NOW + timedelta(days=3)) is True
-    assert mail.outbox[-1].subject.startswith(
-        f"[{ticket.number}] Reminder: how did we do?"
-    )
+    assert mail.outbox[-1].subject.startswith(f"[{ticket.number}] Reminder: how did we do?")
     assert services.keep_invitations_current(NOW + timedelta(days=13))["expired"] == 0
     assert services.keep_invitations_current(NOW + timedelta(days=14))["expired"] == 1
     invitation.refresh_from_db()
