@@ -168,6 +168,7 @@ def _ticket_context(request: AuthedHtmxRequest, ticket: Ticket, **extra: Any) ->
         "sla_events": TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla_"),
         "survey_answers": _survey_answers(request, ticket),
         "label_of": label_of,
+        "now": timezone.now(),
         **extra,
     }
     if context["tab"] == "history":

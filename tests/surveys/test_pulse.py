@@ -168,3 +168,15 @@ def test_the_next_round_shuffles_the_closed_round_responses(this_round):
     # The same answers, under new ids (new rows, written together).
     assert sorted(e for _, e in after) == sorted(e for _, e in before)
     assert not {pk for pk, _ in after} & {pk for pk, _ in before}
+
+
+def test_the_beat_task_opens_the_round_and_invites(db, agent, time_machine):
+    from servicedesk.celery import app
+    from surveys.pulse_tasks import open_pulse_round
+
+    time_machine.move_to(NOW, tick=False)
+    assert open_pulse_round() == 1
+    assert open_pulse_round() == 0
+    # Beat names the task as the worker registers it.
+    app.loader.import_default_modules()
+    assert "surveys.pulse_tasks.open_pulse_round" in app.tasks
