@@ -347,7 +347,7 @@ CELERY_BEAT_SCHEDULE = {
 # Resolved tickets close by themselves after this many days without an answer.
 AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 5)
 # A low survey answer's follow-up is due this many business days later (the SLA calendar's).
-SURVEY_FOLLOW_UP_BUSINESS_DAYS = env_int("SURVEY_FOLLOW_UP_BUSINESS_DAYS", 2)
+SURVEY_FOLLOW_UP_BUSINESS_DAYS = env_int("SURVEY_FOLLOW_UP_BUSINESS_DAYS", 1)
 
 # Outbox delivery: retries with exponential backoff, then the row is marked failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)

@@ -360,7 +360,8 @@ def seed_ticket_surveys(
         answered_at, csat, asks_ces, satisfied = scored
         comment = ""
         if rng.random() < 0.35 and csat != 3:
-            unhappy = COMPLAINTS + [SERVICE_COMPLAINTS.get(invitation.ticket.service.name, "")]
+            service = invitation.ticket.service.name if invitation.ticket else ""
+            unhappy = COMPLAINTS + [SERVICE_COMPLAINTS.get(service, "")]
             comment = rng.choice([c for c in unhappy if c] if csat <= 2 else PRAISE)
         answers.append(
             Answer(

@@ -127,18 +127,28 @@ def open_follow_up_if_low(answer: Answer, *, now: datetime | None = None) -> Fol
 
     Called by the answering service for every answer it records or changes, inside its
     transaction. An invitation gets at most one follow-up, whichever of its answers (CSAT, or
-    the CES after it) was low first; an answer changed to a better score keeps its follow-up,
-    which the lead then closes. The lead is the ticket's team's (for a relationship NPS
-    answer, the team of the person's latest ticket); a team without one leaves the follow-up
-    to its managers.
+    the CES after it) was low first. An answer changed to a good score (within the change
+    window) withdraws the follow-up it opened, unless the lead has made contact already or
+    another answer of the invitation is still low. The lead is the ticket's team's (for a
+    relationship NPS answer, the team of the person's latest ticket); a team without one
+    leaves the follow-up to its managers.
     """
     now = now or answer.changed_at or answer.answered_at or timezone.now()
-    existing = FollowUp.objects.filter(answer__invitation_id=answer.invitation_id).first()
+    config = SurveySettings.load()
+    invitation = answer.invitation
+    existing = FollowUp.objects.filter(answer__invitation_id=invitation.pk).first()
+    if not is_low(answer, config):
+        if (
+            existing is not None
+            and existing.is_open
+            and existing.contacted_at is None
+            and not any(is_low(other, config) for other in invitation.answers.all())
+        ):
+            withdraw(existing, score=answer.score, now=now)
+            return None
+        return existing
     if existing is not None:
         return existing
-    if not is_low(answer, SurveySettings.load()):
-        return None
-    invitation = answer.invitation
     ticket: Ticket | None = None
     served_by: Ticket | None
     if invitation.ticket_id is not None:
@@ -171,6 +181,17 @@ def open_follow_up_if_low(answer: Answer, *, now: datetime | None = None) -> Fol
         now=now,
     )
     return follow_up
+
+
+def withdraw(follow_up: FollowUp, *, score: int, now: datetime) -> None:
+    """Remove a follow-up nobody has worked whose answer is no longer low, with an audit line."""
+    audit(
+        follow_up,
+        by=None,
+        after={"follow_up": f"withdrawn: the answer was changed to {score}"},
+        now=now,
+    )
+    follow_up.delete()
 
 
 def follow_ups_for(user: User) -> FollowUpQuerySet:

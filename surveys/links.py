@@ -108,7 +108,7 @@ def refusal_for(invitation: Invitation, *, now: datetime, change_window: timedel
     status = invitation.status
     if status == Invitation.Status.ANSWERED:
         answered_at = invitation.answered_at
-        if answered_at is None or now > answered_at + change_window:
+        if answered_at is None or now >= answered_at + change_window:
             return LinkRefused.ANSWERED
         return None
     if status == Invitation.Status.CANCELLED or not still_resolved(invitation):

@@ -259,29 +259,44 @@ class Invitation(models.Model):
     ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="survey_invitations"
     )
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="survey_invitations")
+    # Indexed by survey_invitation_person (person, created_at), which serves lookups by person.
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="survey_invitations", db_index=False
+    )
     instrument = models.CharField(max_length=8, choices=Instrument.choices)
     asks_ces = models.BooleanField(
         default=False, help_text="The answer page also asks the CES question."
     )
+    # This and the copies below are read with the rows of a period (created_at), never looked
+    # up alone: no index each, since a beat run inserts thousands of rows and every index costs.
     rule = models.ForeignKey(
-        SurveyRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        SurveyRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
     # The resolution this invitation asks about: a reopened ticket no longer has it.
     resolved_at = models.DateTimeField(null=True, blank=True)
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     agent = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

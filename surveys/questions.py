@@ -9,6 +9,9 @@ from .models import Instrument
 
 @dataclass(frozen=True)
 class Choice:
+    """One answer on a scale; CSAT's carry a face (emoji of Unicode 6, drawn by every mail
+    client and phone; the later slightly smiling faces are missing from many fonts)."""
+
     score: int
     label: str
     face: str = ""
@@ -23,9 +26,9 @@ QUESTIONS: dict[str, str] = {
 SCALES: dict[str, list[Choice]] = {
     Instrument.CSAT: [
         Choice(1, "Very dissatisfied", "\N{ANGRY FACE}"),
-        Choice(2, "Dissatisfied", "\N{SLIGHTLY FROWNING FACE}"),
+        Choice(2, "Dissatisfied", "\N{DISAPPOINTED FACE}"),
         Choice(3, "Neutral", "\N{NEUTRAL FACE}"),
-        Choice(4, "Satisfied", "\N{SLIGHTLY SMILING FACE}"),
+        Choice(4, "Satisfied", "\N{SMILING FACE WITH SMILING EYES}"),
         Choice(5, "Very satisfied", "\N{GRINNING FACE WITH SMILING EYES}"),
     ],
     Instrument.NPS: [

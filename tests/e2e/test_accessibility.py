@@ -24,6 +24,9 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from accounts.models import User
+from surveys import links
+from surveys import services as survey_services
+from surveys.models import Invitation
 from tests.factories import TicketFactory
 from tickets import notifications, services
 from tickets.models import Level, Priority, Service, SLAOutcome, SLAPolicy, Ticket
@@ -73,6 +76,12 @@ ANONYMOUS = [
     Page("accounts:password_reset_confirm", ("reset uid", "reset token")),
     Page("accounts:password_reset_complete"),
     Page("/no-such-page/", status=404),
+    # A survey link from an email: the answer page, a score off the scale, a link that fails.
+    Page("portal:survey-answer", ("survey invitation", "survey token"), query="score=4"),
+    Page(
+        "portal:survey-answer", ("survey invitation", "survey token"), query="score=9", status=400
+    ),
+    Page("portal:survey-answer", ("survey invitation", "forged token"), status=404),
 ]
 END_USER = [
     Page("portal:home"),
@@ -203,6 +212,9 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     )
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
     notifications.sweep(now=timezone.now())
+    # The demo's recently resolved tickets, invited as the survey beat would.
+    survey_services.invite_due(timezone.now())
+    invitation = Invitation.objects.filter(status=Invitation.Status.PENDING).earliest("pk")
     own = {
         f"own {status}": Ticket.objects.filter(requester=ella, status=status).earliest("pk").pk
         for status in ("new", "open", "pending", "resolved", "closed")
@@ -214,6 +226,9 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         "mail": next(Path(settings.EMAIL_FILE_PATH).glob("*.log")).stem,
         "reset uid": urlsafe_base64_encode(force_bytes(ella.pk)),
         "reset token": default_token_generator.make_token(ella),
+        "survey invitation": invitation.pk,
+        "survey token": links.token_for(invitation, invitation.instrument),
+        "forged token": "eyJpIjoxfQ:forged:signature",
     }
 
 

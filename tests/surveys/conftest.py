@@ -44,3 +44,24 @@ def resolve():
         return TicketFactory.create(**{**defaults, **fields})
 
     return make
+
+
+@pytest.fixture
+def clock(time_machine):
+    """The clock stopped at NOW; `clock.move_to(NOW + ...)` moves it."""
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def invite(default_rule, resolve, clock):
+    """An invitation of a resolved ticket, written by the beat at NOW."""
+    from surveys import services
+    from surveys.models import Invitation
+
+    def make(**fields) -> Invitation:
+        ticket = resolve(**fields)
+        services.invite_due(NOW)
+        return Invitation.objects.select_related("ticket", "person").get(ticket=ticket)
+
+    return make

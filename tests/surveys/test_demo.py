@@ -1,6 +1,6 @@
 """The survey demo history: loaded once, could have happened, and shows the trends it promises."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -45,7 +45,7 @@ def test_the_history_could_have_happened(history):
         .order_by("person_id", "created_at")
         .values_list("person_id", "created_at")
     )
-    previous: dict[int, object] = {}
+    previous: dict[int, datetime] = {}
     for person, at in sent:
         if person in previous:
             assert at - previous[person] >= timedelta(days=14)

@@ -117,7 +117,8 @@ def test_one_follow_up_per_invitation_and_a_changed_answer_keeps_it(resolved):
     assert answer_row.instrument == Instrument.CSAT
 
 
-def test_the_due_date_counts_business_days_of_the_ticket_sla_calendar(resolved):
+def test_the_due_date_counts_business_days_of_the_ticket_sla_calendar(resolved, settings):
+    settings.SURVEY_FOLLOW_UP_BUSINESS_DAYS = 2
     office = BusinessCalendar.objects.create(name="Office", time_zone="Europe/London")
     for weekday in range(5):
         WorkingHours.objects.create(calendar=office, weekday=weekday, start=time(9), end=time(17))
@@ -136,7 +137,36 @@ def test_the_due_date_counts_business_days_of_the_ticket_sla_calendar(resolved):
 def test_the_due_date_without_any_calendar_counts_calendar_days(resolved):
     invitation = invite(resolved, at=NOW)
     answer(invitation, 1, at=ANSWERED)
-    assert FollowUp.objects.get().due_at == ANSWERED + timedelta(days=2)
+    # One business day by default (settings.SURVEY_FOLLOW_UP_BUSINESS_DAYS).
+    assert FollowUp.objects.get().due_at == ANSWERED + timedelta(days=1)
+
+
+def test_an_answer_changed_to_a_good_score_withdraws_the_follow_up_nobody_worked(
+    resolved, team_lead
+):
+    invitation = invite(resolved, at=NOW)
+    answer(invitation, 1, at=ANSWERED)
+    invitation.refresh_from_db()
+    answer(invitation, 4, at=ANSWERED + timedelta(minutes=5))
+    assert not FollowUp.objects.exists()
+    assert TicketEvent.objects.filter(
+        ticket=resolved, after__follow_up="withdrawn: the answer was changed to 4"
+    ).exists()
+
+
+def test_a_follow_up_already_worked_stays_when_the_answer_changes(resolved, team_lead):
+    invitation = invite(resolved, at=NOW)
+    answer(invitation, 1, at=ANSWERED)
+    follow_up = FollowUp.objects.get()
+    followups.record_contact(
+        follow_up,
+        contacted_at=ANSWERED + timedelta(minutes=2),
+        by=team_lead,
+        now=ANSWERED + timedelta(minutes=3),
+    )
+    invitation.refresh_from_db()
+    answer(invitation, 5, at=ANSWERED + timedelta(minutes=5))
+    assert FollowUp.objects.get().is_open
 
 
 def test_business_days_from_a_weekend_end_with_the_second_working_day():

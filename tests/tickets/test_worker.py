@@ -88,6 +88,7 @@ def worker(smtp_sink):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": os.environ["REDIS_URL"],
+        "TEST_WORKER_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": settings.EMAIL_HOST,
         "EMAIL_PORT": str(settings.EMAIL_PORT),
