@@ -44,12 +44,11 @@ def seed_resolved(*, due: int, history: int) -> None:
                     impact, urgency, priority, status, team_id, created_at, updated_at,
                     resolved_at, closed_at, version)
             SELECT 'Printer jammed', 'It jams.', p.id, %(service)s, 'incident', 'low', 'low', 5,
-                   CASE WHEN g.n %% 3 = 0 THEN 'closed' ELSE 'resolved' END, %(team)s,
+                   CASE WHEN p.n %% 3 = 0 THEN 'closed' ELSE 'resolved' END, %(team)s,
                    now() - interval '1 day', now() - interval '2 hours',
-                   now() - interval '2 hours' - g.n * interval '1 millisecond',
-                   CASE WHEN g.n %% 3 = 0 THEN now() - interval '1 hour' END, 1
-            FROM unnest(%(people)s::bigint[]) WITH ORDINALITY AS p(id, n)
-            JOIN LATERAL (SELECT p.n AS n) g ON true""",
+                   now() - interval '2 hours' - p.n * interval '1 millisecond',
+                   CASE WHEN p.n %% 3 = 0 THEN now() - interval '1 hour' END, 1
+            FROM unnest(%(people)s::bigint[]) WITH ORDINALITY AS p(id, n)""",
             {"service": service.pk, "team": team.pk, "people": people},
         )
         cursor.execute(
