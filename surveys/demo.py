@@ -7,7 +7,8 @@ with trends a manager can find: Laptops & Desktops and Accounts & Passwords get 
 answers have their follow-ups, closed with an outcome, except the last fortnight's, some of
 them overdue. Six months of agent pulse: two teams large enough to show, one too small.
 
-Tickets resolved in the last days are left alone: the invitation beat surveys them live.
+Tickets resolved in the last days are left alone: the invitation beat surveys them live, and
+their requesters' budget is left free for it (see seed_demo's tickets awaiting a survey).
 Idempotent: a second run finds the history and does nothing.
 """
 
@@ -172,7 +173,6 @@ def seed(*, per_month: int = 300, people: int = 400, seed: int = 11) -> History 
         seed_relationship_nps(rng, requesters, now=now, history=history)
         seed_pulse(rng, staff, now=now, history=history)
         ensure_open_follow_ups(rng, "Service Desk", count=3, now=now, history=history)
-        ensure_waiting_survey("ella.morgan@example.com", now=now)
         history.tickets = tickets
         versions.bump(versions.PEOPLE)
     return history
@@ -294,6 +294,13 @@ def seed_ticket_surveys(
     """Each closed ticket weighed once, in the order resolved, as the invitation beat would."""
     first = now - timedelta(days=365)
     last_invited: dict[int, datetime] = {}
+    # People with a resolved ticket the invitation beat is about to survey (seed_demo's): their
+    # history leaves the budget free, so the beat's live invitation reaches them.
+    awaiting = set(
+        Ticket.objects.filter(
+            status=Ticket.Status.RESOLVED, resolved_at__gte=now - RECENT
+        ).values_list("requester_id", flat=True)
+    )
     invitations: list[Invitation] = []
     # Per invitation: (answered at, CSAT, asks CES, chance satisfied), or None unanswered.
     scores: list[tuple[datetime, int, bool, float] | None] = []
@@ -313,13 +320,13 @@ def seed_ticket_surveys(
             "created_at": sent,
         }
         previous = last_invited.get(ticket.requester_id)
-        if previous is not None and sent - previous < BUDGET:
+        over_budget = previous is not None and sent - previous < BUDGET
+        if over_budget or (ticket.requester_id in awaiting and now - sent < BUDGET):
+            reason = (
+                Invitation.SkipReason.BUDGET if over_budget else Invitation.SkipReason.NOT_SAMPLED
+            )
             invitations.append(
-                Invitation(
-                    **fields,
-                    status=Invitation.Status.SKIPPED,
-                    skip_reason=Invitation.SkipReason.BUDGET,
-                )
+                Invitation(**fields, status=Invitation.Status.SKIPPED, skip_reason=reason)
             )
             scores.append(None)
             continue
@@ -589,21 +596,3 @@ def ensure_open_follow_ups(
         )
         history.follow_ups += 1
         history.open_follow_ups += 1
-
-
-def ensure_waiting_survey(email: str, *, now: datetime) -> None:
-    """The demo's end user has a survey waiting in the portal: her latest one, sent anew."""
-    invitation = (
-        Invitation.objects.filter(person__email=email, ticket__isnull=False, nonce__startswith=MARK)
-        .exclude(status=Invitation.Status.SKIPPED)
-        .order_by("-created_at")
-        .first()
-    )
-    if invitation is None:
-        return
-    invitation.answers.all().delete()
-    invitation.status = Invitation.Status.SENT
-    invitation.created_at = invitation.sent_at = now - timedelta(days=2)
-    invitation.expires_at = now + timedelta(days=12)
-    invitation.answered_at = None
-    invitation.save(update_fields=["status", "created_at", "sent_at", "expires_at", "answered_at"])
