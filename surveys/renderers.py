@@ -31,8 +31,9 @@ def render_invitation(message: OutboxMessage) -> EmailMultiAlternatives:
         for c in SCALES[invitation.instrument]
     ]
     if ticket is not None:
-        what = "Reminder: how did we do?" if reminder else "How did we do?"
-        subject = f"[{ticket.number}] {what} {ticket.subject}"
+        # The house format of every ticket's email: `[INC-000123] <what>: <ticket subject>`.
+        what = "Reminder, tell us how we did" if reminder else "Tell us how we did"
+        subject = f"[{ticket.number}] {what}: {ticket.subject}"
     else:
         subject = "Reminder: one question" if reminder else "One question about the service desk"
     return compose(

@@ -51,11 +51,17 @@ def due_candidates(
     """Resolved tickets in the window of the rules' delays that have no invitation yet.
 
     One query on the `ticket_resolved_at` index: the window is a few days of resolutions,
-    whatever the size of the table, and NOT EXISTS on the unique ticket column of
-    invitations leaves out those already weighed. Each row brings what the rules weigh
-    (opt-out, open follow-up, last invitation), with the ticket's team and assignee.
+    whatever the size of the table. NOT EXISTS leaves out the tickets already weighed,
+    among invitations written since the window began (the `survey_invitation_created`
+    index): an invitation is written after its ticket's resolution, so a ticket in the
+    window has its invitation there too, and Postgres never hashes the whole table of
+    invitations. The one exception, a ticket reopened and resolved again long after its
+    invitation, is left out by `invite_due`'s check of the unique ticket column.
+    Each row brings what the rules weigh (opt-out, open follow-up, last invitation), with
+    the ticket's team and assignee.
     """
     person = OuterRef("requester_id")
+    window_start = now - longest - LOOKBACK
     last_invited = (
         Invitation.objects.counted_in_budget()
         .filter(person=person, created_at__gt=now - timedelta(days=budget_days))
@@ -65,10 +71,12 @@ def due_candidates(
     rows = (
         Ticket.objects.filter(
             status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
-            resolved_at__gt=now - longest - LOOKBACK,
+            resolved_at__gt=window_start,
             resolved_at__lte=now - shortest,
         )
-        .filter(~Exists(Invitation.objects.filter(ticket=OuterRef("pk"))))
+        .filter(
+            ~Exists(Invitation.objects.filter(ticket=OuterRef("pk"), created_at__gte=window_start))
+        )
         .annotate(
             opted_out=Exists(
                 NotificationPreference.objects.filter(user=person, kind=KIND, enabled=False)
@@ -146,9 +154,17 @@ def invite_due(now: datetime, *, limit: int = BATCH) -> int:
         budget_days=config.budget_days,
         limit=limit,
     )
+    # Tickets reopened and resolved again after an invitation older than the window.
+    weighed = set(
+        Invitation.objects.filter(
+            ticket_id__in=[candidate.ticket_id for candidate, _, _ in candidates]
+        ).values_list("ticket_id", flat=True)
+    )
     invited_now: dict[int, datetime] = {}
     invitations: list[Invitation] = []
     for candidate, team_id, assignee_id in candidates:
+        if candidate.ticket_id in weighed:
+            continue
         rule = rules.rule_for(
             active, service_id=candidate.service_id, department_id=candidate.department_id
         )

@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from surveys import links
 from surveys import services as survey_services
-from surveys.models import Invitation
+from surveys.models import Invitation, SurveyRule
 from tests.factories import TicketFactory
 from tickets import notifications, services
 from tickets.models import Level, Priority, Service, SLAOutcome, SLAPolicy, Ticket
@@ -212,7 +212,9 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     )
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
     notifications.sweep(now=timezone.now())
-    # The demo's recently resolved tickets, invited as the survey beat would.
+    # The demo's recently resolved tickets, invited as the survey beat would, under the default
+    # rule the migration made (made anew: an earlier test's flush may have removed it).
+    SurveyRule.objects.get_or_create(name="Default", defaults={"is_default": True})
     survey_services.invite_due(timezone.now())
     invitation = Invitation.objects.filter(status=Invitation.Status.PENDING).earliest("pk")
     own = {

@@ -49,7 +49,7 @@ def test_from_the_email_click_a_score_confirm_with_a_comment_and_see_thanks(
     page.set_viewport_size({"width": width, "height": 900})
     login(page, "ella@example.com")
     page.goto(f"{live_server.url}/dev/mail/")
-    page.get_by_role("link", name=re.compile("How did we do")).click()
+    page.get_by_role("link", name=re.compile("Tell us how we did")).click()
     # The HTML part, framed as a mail client shows it; its links open in the whole window.
     email = page.frame_locator("iframe.sd-mail-frame")
     expect(email.get_by_text("How satisfied are you")).to_be_visible()

@@ -23,4 +23,4 @@ def test_the_demo_has_resolved_tickets_past_the_delay_that_the_first_beat_invite
     assert ella.ticket is not None and ella.ticket.status == "resolved"
     notifications.sweep(now=now)
     subjects = [m.subject for m in mail.outbox if m.to == ["ella.morgan@example.com"]]
-    assert any("How did we do?" in subject for subject in subjects)
+    assert any("Tell us how we did:" in subject for subject in subjects)

@@ -222,7 +222,7 @@ def test_the_email_goes_out_and_the_invitation_is_marked_sent(resolve):
     assert invitation.status == "sent"
     assert invitation.sent_at == OutboxMessage.objects.get().sent_at
     [email] = mail.outbox
-    assert email.subject == f"[{ticket.number}] How did we do? {ticket.subject}"
+    assert email.subject == f"[{ticket.number}] Tell us how we did: {ticket.subject}"
     assert email.to == [ticket.requester.email]
 
 
@@ -240,7 +240,7 @@ def test_one_reminder_after_n_days_then_expiry(resolve):
     reminder = invitation.reminder_message
     assert reminder is not None and reminder.payload == {"reminder": True}
     assert notifications.deliver(reminder.pk, now=NOW + timedelta(days=3)) is True
-    assert mail.outbox[-1].subject.startswith(f"[{ticket.number}] Reminder: how did we do?")
+    assert mail.outbox[-1].subject.startswith(f"[{ticket.number}] Reminder, tell us how we did: ")
     assert services.keep_invitations_current(NOW + timedelta(days=13))["expired"] == 0
     assert services.keep_invitations_current(NOW + timedelta(days=14))["expired"] == 1
     invitation.refresh_from_db()
@@ -274,6 +274,22 @@ def test_a_ticket_reopened_and_resolved_again_cancels_the_invitation_about_the_f
     ticket.refresh_from_db()
     ticket_services.change_status(ticket, status="resolved", by=agent, version=None)
     assert services.keep_invitations_current(NOW)["cancelled"] == 1
+
+
+def test_a_ticket_resolved_again_long_after_its_invitation_is_not_invited_twice(resolve, requester):
+    ticket = resolve(timedelta(days=20), requester=requester)
+    Invitation.objects.create(
+        ticket=ticket,
+        person=requester,
+        instrument="csat",
+        status="cancelled",
+        created_at=NOW - timedelta(days=20),
+        expires_at=NOW,
+        nonce="x",
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=NOW - timedelta(hours=2))
+    assert services.invite_due(NOW) == 0
+    assert Invitation.objects.count() == 1
 
 
 def test_resolved_and_closed_tickets_keep_their_invitation(resolve, requester):

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs("postgr
 
 
 def survey_emails(sink) -> list:
-    return [m for m in sink.messages if "How did we do?" in m["Subject"]]
+    return [m for m in sink.messages if "Tell us how we did:" in m["Subject"]]
 
 
 def test_a_resolved_ticket_brings_one_invitation_to_the_inbox(
@@ -35,7 +35,7 @@ def test_a_resolved_ticket_brings_one_invitation_to_the_inbox(
     assert worker.result_of(tasks.keep_invitations_current.delay().id).startswith("{'sent': 1")
     [email] = survey_emails(worker)
     assert email["To"] == requester.email
-    assert email["Subject"] == f"[{ticket.number}] How did we do? VPN drops"
+    assert email["Subject"] == f"[{ticket.number}] Tell us how we did: VPN drops"
     assert email["References"].startswith(f"<ticket-{ticket.pk}@servicedesk.test>")
     html = email.get_body(("html",)).get_content()
     invitation = Invitation.objects.get(ticket=ticket)
