@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import satisfaction, views
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("satisfaction/", satisfaction.satisfaction, name="satisfaction"),
+    path("pulse/", satisfaction.team_pulse, name="pulse"),
 ]

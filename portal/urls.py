@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import knowledge, surveys, views
+from . import knowledge, surveys, surveys_waiting, views
 
 app_name = "portal"
 
@@ -31,5 +31,6 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket-list"),
     path("tickets/new/", views.ticket_create, name="ticket-create"),
     path("tickets/<int:pk>/", include(ticket_urls)),
+    path("surveys/", surveys_waiting.surveys_waiting, name="surveys"),
     path("surveys/<int:invitation_id>/<str:token>/", surveys.survey_answer, name="survey-answer"),
 ]

@@ -21,6 +21,7 @@ from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Service, Ticket, TicketQuerySet
 
 from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
+from .surveys_waiting import waiting_for
 
 # A suggestion box's id, as the submit form writes it.
 BOX = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -78,6 +79,7 @@ def home(request: AuthedHtmxRequest) -> HttpResponse:
         "nav": "portal",
         "open_tickets": open_tickets[:10],
         "search_form": SearchForm(),
+        "surveys_waiting": waiting_for(request.user, limit=3),
     }
     return render(request, "portal/home.html", context)
 

@@ -15,6 +15,8 @@ FRAME_LINKS = {
     "home": "home",
     "queues": "workspace:queue",
     "knowledge": "workspace:article-list",
+    "followups": "workspace:followups",
+    "pulse": "workspace:pulse",
     "dashboards": "dashboards:overview",
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",

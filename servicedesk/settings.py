@@ -363,9 +363,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.invite_relationship_due",
         "schedule": 3600.0,
     },
+    "open-pulse-round": {"task": "surveys.pulse_tasks.open_pulse_round", "schedule": 3600.0},
 }
 # Resolved tickets close by themselves after this many days without an answer.
 AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 5)
+# A low survey answer's follow-up is due this many business days later (the SLA calendar's).
+SURVEY_FOLLOW_UP_BUSINESS_DAYS = env_int("SURVEY_FOLLOW_UP_BUSINESS_DAYS", 1)
 
 # Outbox delivery: retries with exponential backoff, then the row is marked failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import articles, knowledge, knowledge_review, views
+from . import articles, followups, knowledge, knowledge_review, pulse, views
 
 app_name = "workspace"
 
@@ -40,8 +40,17 @@ knowledge_urls: list[URLPattern | URLResolver] = [
     path("<int:pk>/", include(article_urls)),
 ]
 
+followup_urls = [
+    path("", followups.followup_detail, name="followup-detail"),
+    path("contact/", followups.followup_contact, name="followup-contact"),
+    path("close/", followups.followup_close, name="followup-close"),
+]
+
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("tickets/<int:pk>/", include(ticket_urls)),
     path("knowledge/", include(knowledge_urls)),
+    path("follow-ups/", followups.followup_list, name="followups"),
+    path("follow-ups/<int:pk>/", include(followup_urls)),
+    path("pulse/", pulse.pulse, name="pulse"),
 ]

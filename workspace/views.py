@@ -17,6 +17,8 @@ from servicedesk.database import custom_plans
 from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render, render_fragments
+from surveys.models import Answer
+from surveys.questions import label_of
 from tickets import reference, services, sla_reports
 from tickets.forms import add_service_error
 from tickets.models import Attachment, Comment, Ticket, TicketEvent, TicketQuerySet
@@ -164,6 +166,9 @@ def _ticket_context(request: AuthedHtmxRequest, ticket: Ticket, **extra: Any) ->
         "sla": sla_reports.standing(ticket, now=timezone.now()),
         "sla_targets": sla_reports.targets(ticket, now=timezone.now()),
         "sla_events": TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla_"),
+        "survey_answers": _survey_answers(request, ticket),
+        "label_of": label_of,
+        "now": timezone.now(),
         **extra,
     }
     if context["tab"] == "history":
@@ -182,6 +187,26 @@ def _ticket_context(request: AuthedHtmxRequest, ticket: Ticket, **extra: Any) ->
             files = Attachment.objects.visible_to(request.user).filter(ticket=ticket)
             context["files_by_comment"] = files.by_comment()
     return context
+
+
+def _survey_answers(request: AuthedHtmxRequest, ticket: Ticket) -> Callable[[], list] | None:
+    """The requester's survey answers about the ticket, read when the page shows them.
+
+    Only a resolved or closed ticket can have them (a reopen cancels an unanswered survey),
+    so other tickets cost no query, and htmx fragments, which do not show them, none either.
+    """
+    if ticket.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        return None
+
+    def answers() -> list[Answer]:
+        return list(
+            Answer.objects.visible_to(request.user)
+            .filter(invitation__ticket_id=ticket.pk)
+            .select_related("follow_up")
+            .order_by("instrument")
+        )
+
+    return answers
 
 
 def _render_ticket(

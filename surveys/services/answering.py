@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from surveys import followups
 from surveys.links import Link, LinkRefused, refusal_for
 from surveys.models import SCORE_RANGES, Answer, FollowUp, Instrument, Invitation, SurveySettings
 from tickets.calendars import add_business_minutes
@@ -88,7 +89,7 @@ def record_answer(
         invitation.answered_at = now
         invitation.save(update_fields=["status", "answered_at", "sent_at"])
     for answer in answers:
-        open_follow_up_if_low(answer, now=now)
+        followups.open_follow_up_if_low(answer, now=now)  # closing the loop: surveys/followups.py
     return answers
 
 

@@ -118,6 +118,8 @@ END_USER = [
     Page("portal:ticket-create", query="category=request"),
     *KNOWLEDGE,
     Page("portal:knowledge-article", ("kb agents article",), status=404),
+    Page("portal:search", query="q=password"),
+    Page("portal:surveys"),
     *SIGNED_IN,
 ]
 WORKSPACE = [
@@ -142,16 +144,32 @@ WORKSPACE = [
     Page("workspace:article-edit", ("article",)),
     Page("workspace:article-history", ("article",)),
     Page("workspace:article-review"),
+    Page("workspace:ticket-detail", ("answered ticket",)),
+    Page("workspace:followups"),
+    Page("workspace:pulse"),
     Page("portal:home"),
     *SIGNED_IN,
+]
+# What team leads and managers see of the surveys: their follow-ups and the dashboards.
+SURVEYS = [
+    Page("workspace:followups", query="show=closed"),
+    Page("workspace:followup-detail", ("open follow-up",)),
+    Page("workspace:followup-detail", ("closed follow-up",)),
+    Page("dashboards:satisfaction"),
+    Page("dashboards:pulse"),
 ]
 PAGES = {
     "anonymous": ANONYMOUS,
     "end-user": END_USER,
     "agent": WORKSPACE,
-    "team-lead": [*WORKSPACE, Page("dashboards:overview")],
+    "team-lead": [*WORKSPACE, Page("dashboards:overview"), *SURVEYS],
     # A message in the development mailbox: admins may open anyone's.
-    "admin": [*WORKSPACE, Page("dashboards:overview"), Page("devmail:detail", ("mail", 0))],
+    "admin": [
+        *WORKSPACE,
+        Page("dashboards:overview"),
+        *SURVEYS,
+        Page("devmail:detail", ("mail", 0)),
+    ],
 }
 # Every badge and SLA label has a colour of its own: the staff's pages show each of them, so
 # none escapes the contrast check.
@@ -194,6 +212,7 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     call_command("seed_demo", tickets=60, stdout=StringIO())
+    call_command("seed_surveys", per_month=20, people=20, stdout=StringIO())
     ella = User.objects.get(email=LOGINS["end-user"])
     sam = User.objects.get(email=LOGINS["agent"])
     team_ticket = (
@@ -239,6 +258,7 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
     return {
         **own,
         **help_articles(ella, sam),
+        **survey_objects(User.objects.get(email=LOGINS["team-lead"])),
         "team ticket": team_ticket.pk,
         "article": article.pk,
         "mail": next(Path(settings.EMAIL_FILE_PATH).glob("*.log")).stem,
@@ -311,6 +331,41 @@ def knowledge_article(author: User, *, editor: User) -> Article:
     edit = knowledge.Text(text.title, text.summary, changed, text.video_url)
     knowledge.save_edit(article, text=edit, based_on=article.current_revision_id, by=author)
     return article
+
+
+def survey_objects(lead: User) -> dict[str, object]:
+    """An open and a closed follow-up of the lead's team, and a ticket with its answers: made
+    here when a small demo has none."""
+    from surveys import followups
+    from surveys.models import FollowUp
+    from tests.surveys.builders import answer, invite
+
+    mine = followups.follow_ups_for(lead).filter(team__name="Service Desk")
+    for status in (FollowUp.Status.OPEN, FollowUp.Status.CLOSED):
+        if mine.filter(status=status, ticket__isnull=False).exists():
+            continue
+        now = timezone.now()
+        ticket = TicketFactory.create(
+            service=Service.objects.get(name="Email & Calendar"),
+            status=Ticket.Status.CLOSED,
+            resolved_at=now - timedelta(days=2),
+            subject="Mailbox full again",
+        )
+        invitation = invite(ticket, at=now - timedelta(days=2))
+        [low] = answer(invitation, 1, comment="Third time this month.", at=now - timedelta(days=1))
+        if status == FollowUp.Status.CLOSED:
+            followups.close_follow_up(
+                low.follow_up,
+                outcome=FollowUp.Outcome.COULD_NOT_REACH,
+                action_taken="Mailbox quotas raised for the team.",
+                by=lead,
+            )
+    open_one = mine.filter(status=FollowUp.Status.OPEN, ticket__isnull=False).earliest("pk")
+    return {
+        "open follow-up": open_one.pk,
+        "closed follow-up": mine.filter(status=FollowUp.Status.CLOSED).earliest("pk").pk,
+        "answered ticket": open_one.ticket_id,
+    }
 
 
 def signed_in_cookie(email: str, url: str) -> dict[str, str]:
