@@ -117,5 +117,6 @@ def thanks(link: Link, answers: list[Answer], window: timedelta) -> dict[str, ob
         "answer_label": label_of(primary.instrument, primary.score),
         "changed": primary.changed_at is not None,
         "change_until": primary.answered_at + window,
+        "change_minutes": int(window.total_seconds() // 60),
         "comment": primary.comment,
     }

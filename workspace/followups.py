@@ -3,6 +3,7 @@ record-contact and close forms. Leads see their teams', managers all their teams
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -51,6 +52,7 @@ def followup_list(request: AuthedHtmxRequest) -> HttpResponse:
         "query_string": f"show={show}",
         "now": timezone.now(),
         "label_of": label_of,
+        "follow_up_days": settings.SURVEY_FOLLOW_UP_BUSINESS_DAYS,
         # An agent who leads no team has no follow-ups: the page says why.
         "leads": request.user.is_admin
         or request.user.is_manager
@@ -102,7 +104,7 @@ def after_action(
         return redirect("workspace:followup-detail", pk=follow_up.pk)
     follow_up = get_follow_up(request, follow_up.pk)
     context = {**detail_context(request, follow_up, **forms), "notice": None if forms else notice}
-    fragments = ["follow-up-panel"] if request.htmx else []
+    fragments = ["follow-up-panel", "follow-up-status"] if request.htmx else []
     return render(request, DETAIL, context, fragments=fragments)
 
 

@@ -271,3 +271,11 @@ def test_a_comment_too_long_is_a_400(client, invitation):
 def test_other_methods_are_refused(client, invitation):
     assert client.put(page_url(invitation)).status_code == 405
     assert not Answer.objects.exists()
+
+
+def test_the_thank_you_page_says_until_when_in_words_a_person_can_place(client, invitation):
+    """The trial read "until 01:23": a bare time, without the day or the time zone."""
+    body = text(answer(client, invitation, score="4"))
+    assert re.search(
+        r"for 30 minutes after you first answered, until \w{3} \d+ \w{3}, \d\d:\d\d \w+", body
+    )

@@ -427,3 +427,24 @@ def test_a_bad_pulse_answer_is_explained_and_nothing_is_stored(client_as, agent,
 def test_without_an_open_round_the_pulse_page_says_so(client_as, agent):
     page = client_as(agent).get(reverse("workspace:pulse")).content.decode()
     assert "No pulse is open right now." in page
+
+
+def test_closing_by_htmx_also_updates_the_state_line_above_the_panel(
+    client_as, team_lead, follow_up
+):
+    """The trial found a closed follow-up still headed "Overdue" until the page was reloaded."""
+    response = client_as(team_lead).post(
+        reverse("workspace:followup-close", args=[follow_up.pk]),
+        {"outcome": "could_not_reach", "action_taken": ""},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert 'id="follow-up-status" hx-swap-oob="true"' in body
+    status_line = body.split('id="follow-up-status"', 1)[1].split("</p>", 1)[0]
+    assert "Closed" in status_line and "Overdue" not in status_line
+
+
+def test_the_follow_up_list_says_how_many_business_days_a_lead_has(client_as, team_lead, settings):
+    settings.SURVEY_FOLLOW_UP_BUSINESS_DAYS = 2
+    page = client_as(team_lead).get(reverse("workspace:followups")).content.decode()
+    assert "due within 2 business days" in page
