@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .querying import Alternative, Term, best_fix, tokens
 
@@ -43,8 +43,10 @@ CORPUS_CAP = 5000
 TITLE_BOOST = 0.25
 RANK_BOOST = 0.15
 HELPFUL_BOOST = 0.1
-MIN_SHARE = 0.5
+MIN_SHARE = 0.4
 FIX_CANDIDATES = 5
+# How alike (pg_trgm's word_similarity) a title must be to a typo to offer its words as fixes.
+WORD_SIMILARITY = 0.5
 
 Sql = tuple[str, list]
 
@@ -87,7 +89,7 @@ class FullText:
         rare = idf(1, corpus)
         for term, frequency in zip(terms, frequencies, strict=True):
             term.frequency = frequency
-            term.weight = max(idf(frequency, corpus), 0.05) if frequency else rare / 2
+            term.weight = max(idf(frequency, corpus), 0.05) if frequency else rare / 3
 
     def rank(self, terms: list[Term], readable: Sql, *, limit: int, offset: int) -> Ranked:
         known = [t for t in terms if t.known]
@@ -218,7 +220,13 @@ class PostgresFullText(FullText):
                 f"ORDER BY similarity(t.name, %s) DESC LIMIT {FIX_CANDIDATES}) t)"
             )
             values += [word, word, *params, word]
-        with connection.cursor() as cursor:
+        # pg_trgm's default threshold (0.6) misses a doubled or dropped letter in a long
+        # word ("disconecting" is 0.53 like "disconnects"); lowered for this query only.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(WORD_SIMILARITY)],
+            )
             cursor.execute(" UNION ALL ".join(parts), values)
             found: dict[str, set[str]] = {}
             for word, text in cursor.fetchall():

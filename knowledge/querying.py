@@ -62,7 +62,7 @@ FILLER_WORDS = frozenset(
     many sure know let make makes made use using used work works working worked happen happens
     happening happened going go goes went come comes came tell say says said see seeing saw
     look looking issue issues problem problems fix fixing fixed sort sorted how's whats ok okay
-    hmm""".split()
+    hmm broken monday tuesday wednesday thursday friday saturday sunday weekend week""".split()
 )
 # Ordered longest first: the first that leaves a long enough root is taken.
 SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ions", "ion", "ies", "ed", "es", "s")
