@@ -25,6 +25,7 @@ view on it for spelling fixes.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -221,8 +222,10 @@ class PostgresFullText(FullText):
             )
             values += [word, word, *params, word]
         # pg_trgm's default threshold (0.6) misses a doubled or dropped letter in a long
-        # word ("disconecting" is 0.53 like "disconnects"); lowered for this query only.
-        with transaction.atomic(), connection.cursor() as cursor:
+        # word ("disconecting" is 0.53 like "disconnects"); lowered for this transaction
+        # only (a transaction of its own, unless the caller is in one already).
+        block = nullcontext() if connection.in_atomic_block else transaction.atomic()
+        with block, connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                 [str(WORD_SIMILARITY)],
