@@ -15,6 +15,7 @@ FRAME_LINKS = {
     "home": "home",
     "queues": "workspace:queue",
     "dashboards": "dashboards:overview",
+    "knowledge_reports": "dashboards:knowledge",
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",
     "new_ticket": "portal:ticket-create",

@@ -101,6 +101,7 @@ WORKSPACE = [
     Page("workspace:queue", query="queue=all&status=cancelled"),
     Page("workspace:ticket-detail", ("team ticket",)),
     Page("workspace:ticket-detail", ("team ticket",), query="tab=history"),
+    Page("dashboards:knowledge", query="days=90"),
     Page("portal:home"),
     *SIGNED_IN,
 ]
