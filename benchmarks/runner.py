@@ -219,7 +219,12 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
         page("ticket history", f"/workspace/tickets/{long_ticket}/?tab=history", "agent", "ticket"),
         page("manager dashboard", "/dashboards/", "manager", "dashboard"),
         *(
-            page(name, f"{search_path}?{urllib.parse.urlencode({'q': query})}", "end_user", "knowledge")
+            page(
+                name,
+                f"{search_path}?{urllib.parse.urlencode({'q': query})}",
+                "end_user",
+                "knowledge",
+            )
             for name, query in KNOWLEDGE_QUERIES.items()
         ),
         page(
@@ -437,7 +442,10 @@ def volumes() -> dict[str, int]:
             f"SELECT count(*) FROM {Ticket._meta.db_table} WHERE status IN ('new', 'open', 'pending')"
         )
         counts["open tickets"] = cursor.fetchone()[0]
-        for label, table in (("articles", "knowledge_article"), ("searches", "knowledge_searchlog")):
+        for label, table in (
+            ("articles", "knowledge_article"),
+            ("searches", "knowledge_searchlog"),
+        ):
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
             counts[label] = max(int(cursor.fetchone()[0]), 0)
     return counts

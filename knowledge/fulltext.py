@@ -25,8 +25,8 @@ view on it for spelling fixes.
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -117,10 +117,14 @@ class FullText:
             f" + {RANK_BOOST} * rk"
             f" + {HELPFUL_BOOST} * (helpful_count + 1.0) / (helpful_count + unhelpful_count + 2.0)"
         )
-        several = "1 = 1" if len(terms) == 1 else f"({' + '.join(f'CASE WHEN {m} THEN 1 ELSE 0 END' for m in matched)}) >= 2"
+        several = (
+            "1 = 1"
+            if len(terms) == 1
+            else f"({' + '.join(f'CASE WHEN {m} THEN 1 ELSE 0 END' for m in matched)}) >= 2"
+        )
         head = " OR ".join(f"f{i} >= {HEAD_SCORE}" for i in range(len(known)))
         sql = (
-            "SELECT id, score, total FROM ("
+            "SELECT id, score, total FROM ("  # nosec B608  # constants and computed numbers; typed words are parameters
             f"SELECT id, {score} AS score, count(*) OVER () AS total FROM ({inner}) m "
             f"WHERE {share('f{i} > 0')} >= {MIN_SHARE} AND ({head} OR {several})"
             ") r ORDER BY score DESC, id LIMIT %s OFFSET %s"
@@ -187,13 +191,13 @@ class PostgresFullText(FullText):
     ) -> tuple[int, list[int]]:
         where, params = readable
         columns = [
-            f"(SELECT count(*) FROM (SELECT 1 FROM knowledge_article a WHERE a.id IN ({where}) "
+            f"(SELECT count(*) FROM (SELECT 1 FROM knowledge_article a WHERE a.id IN ({where}) "  # nosec B608  # constants and computed numbers; typed words are parameters
             f"LIMIT {CORPUS_CAP}) s)"
         ]
         values = list(params)
         for alts in alternatives:
             columns.append(
-                "(SELECT count(*) FROM (SELECT 1 FROM knowledge_article a "
+                "(SELECT count(*) FROM (SELECT 1 FROM knowledge_article a "  # nosec B608  # constants and computed numbers; typed words are parameters
                 "WHERE a.words @@ to_tsquery('english'::regconfig, %s) "
                 f"AND a.id IN ({where}) LIMIT {FREQUENCY_CAP}) s)"
             )
@@ -209,13 +213,13 @@ class PostgresFullText(FullText):
         parts, values = [], []
         for word in words:
             parts.append(
-                "(SELECT %s, c FROM (SELECT a.title AS c FROM knowledge_article a "
+                "(SELECT %s, c FROM (SELECT a.title AS c FROM knowledge_article a "  # nosec B608  # constants and computed numbers; typed words are parameters
                 f"WHERE %s <%% a.title AND a.id IN ({where}) "
                 f"ORDER BY word_similarity(%s, a.title) DESC LIMIT {FIX_CANDIDATES}) t)"
             )
             values += [word, word, *params, word]
             parts.append(
-                "(SELECT %s, c FROM (SELECT t.name AS c FROM knowledge_tag t "
+                "(SELECT %s, c FROM (SELECT t.name AS c FROM knowledge_tag t "  # nosec B608  # constants and computed numbers; typed words are parameters
                 "WHERE t.name %% %s AND EXISTS (SELECT 1 FROM knowledge_article_tags x "
                 f"WHERE x.tag_id = t.id AND x.article_id IN ({where})) "
                 f"ORDER BY similarity(t.name, %s) DESC LIMIT {FIX_CANDIDATES}) t)"
@@ -261,7 +265,7 @@ class PostgresFullText(FullText):
             f"to_tsquery('english'::regconfig, %s) AS q{n}" for n in range(len(queries))
         )
         sql = (
-            f"WITH q AS MATERIALIZED (SELECT {cte}) "
+            f"WITH q AS MATERIALIZED (SELECT {cte}) "  # nosec B608  # constants and computed numbers; typed words are parameters
             "SELECT a.id, a.helpful_count, a.unhelpful_count, "
             f"ts_rank_cd('{{0.1, 0.3, 0.6, 1.0}}', a.words, {strong}, 32) AS rk, "
             f"{', '.join(cases)} FROM knowledge_article a, q "
@@ -289,13 +293,13 @@ class SqliteFullText(FullText):
     ) -> tuple[int, list[int]]:
         where, params = readable
         columns = [
-            f"(SELECT count(*) FROM (SELECT 1 FROM {self.TABLE} f WHERE f.rowid IN ({where}) "
+            f"(SELECT count(*) FROM (SELECT 1 FROM {self.TABLE} f WHERE f.rowid IN ({where}) "  # nosec B608  # constants and computed numbers; typed words are parameters
             f"LIMIT {CORPUS_CAP}))"
         ]
         values = list(params)
         for alts in alternatives:
             columns.append(
-                f"(SELECT count(*) FROM (SELECT 1 FROM {self.TABLE} f WHERE {self.TABLE} MATCH %s "
+                f"(SELECT count(*) FROM (SELECT 1 FROM {self.TABLE} f WHERE {self.TABLE} MATCH %s "  # nosec B608  # constants and computed numbers; typed words are parameters
                 f"AND f.rowid IN ({where}) LIMIT {FREQUENCY_CAP}))"
             )
             values += [self.match(alts), *params]
@@ -308,7 +312,7 @@ class SqliteFullText(FullText):
         """The stems of published titles, summaries and tags (the FTS5 vocabulary)."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT DISTINCT term FROM {self.VOCABULARY} WHERE col IN ('title', 'head')"
+                f"SELECT DISTINCT term FROM {self.VOCABULARY} WHERE col IN ('title', 'head')"  # nosec B608  # constants and computed numbers; typed words are parameters
             )
             vocabulary = {row[0] for row in cursor.fetchall()}
         return dict.fromkeys(words, vocabulary)
@@ -319,7 +323,7 @@ class SqliteFullText(FullText):
 
         def holds(expression: str) -> str:
             values.append(expression)
-            return f"a.id IN (SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s)"
+            return f"a.id IN (SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s)"  # nosec B608  # constants and computed numbers; typed words are parameters
 
         strong = self.match([a for t in terms for a in t.strong])
         everything = self.match([a for t in terms for a in t.alternatives])
@@ -331,7 +335,7 @@ class SqliteFullText(FullText):
             cases.append(f"{_field_case(miss, checks, last)} AS f{i}")
         # bm25's column weights follow the fields' scores; it is negative, best first.
         sql = (
-            "SELECT a.id, a.helpful_count, a.unhelpful_count, "
+            "SELECT a.id, a.helpful_count, a.unhelpful_count, "  # nosec B608  # constants and computed numbers; typed words are parameters
             "coalesce(-r.bm / (1.0 - r.bm), 0) AS rk, "
             f"{', '.join(cases)} FROM knowledge_article a LEFT JOIN ("
             f"SELECT rowid AS id, bm25({self.TABLE}, 10.0, 6.0, 3.0) AS bm FROM {self.TABLE} "

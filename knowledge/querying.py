@@ -36,8 +36,13 @@ SYNONYMS_MAX_AGE_SECONDS = 300.0
 # A word is letters and digits, with inner apostrophes ("won't"); hyphens split ("wi-fi").
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Postgres' English stop words, and their forms with an apostrophe.
-STOP_WORDS = frozenset(
+STOP_WORDS = _word_set(
     """a about above after again against all am an and any are aren't as at be because been
     before being below between both but by can can't cannot could couldn't did didn't do does
     doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
@@ -48,10 +53,10 @@ STOP_WORDS = frozenset(
     then there there's these they they'd they'll they're they've this those through to too under
     until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
     where's which while who who's whom why why's with won't would wouldn't you you'd you'll
-    you're you've your yours yourself yourselves""".split()
+    you're you've your yours yourself yourselves"""
 )
 # What people add to a request for help that says nothing about the problem.
-FILLER_WORDS = frozenset(
+FILLER_WORDS = _word_set(
     """hi hello hey dear please pls plz thanks thank thx cheers regards help helpdesk need needs
     needed want wanted wants would like trying tried try tries able unable cant wont dont doesnt
     didnt isnt im ive ill get gets getting got keep keeps keeping kept still again anymore
@@ -62,7 +67,7 @@ FILLER_WORDS = frozenset(
     many sure know let make makes made use using used work works working worked happen happens
     happening happened going go goes went come comes came tell say says said see seeing saw
     look looking issue issues problem problems fix fixing fixed sort sorted how's whats ok okay
-    hmm broken monday tuesday wednesday thursday friday saturday sunday weekend week""".split()
+    hmm broken monday tuesday wednesday thursday friday saturday sunday weekend week"""
 )
 # Ordered longest first: the first that leaves a long enough root is taken.
 SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ions", "ion", "ies", "ed", "es", "s")
@@ -163,7 +168,9 @@ def terms(query: str, groups: Iterable[tuple[tuple[str, ...], ...]] | None = Non
             phrase = tuple(words[position : position + size])
             term = Term(
                 text=" ".join(phrase),
-                strong=[Alternative(p) for p in sorted(index[phrase], key=lambda p: (p != phrase, p))],
+                strong=[
+                    Alternative(p) for p in sorted(index[phrase], key=lambda p: (p != phrase, p))
+                ],
             )
         elif is_noise(words[position]):
             position += 1
@@ -217,7 +224,11 @@ def synonym_groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
     global _copy
     version = versions.read(versions.SYNONYMS)
     copy = _copy
-    if copy is None or copy.version != version or time.time() - copy.loaded_at > SYNONYMS_MAX_AGE_SECONDS:
+    if (
+        copy is None
+        or copy.version != version
+        or time.time() - copy.loaded_at > SYNONYMS_MAX_AGE_SECONDS
+    ):
         groups = []
         for words in SynonymGroup.objects.values_list("words", flat=True):
             phrases = {tuple(tokens(entry)) for entry in words.split(",")}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -53,7 +53,7 @@ def _staff(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.is_staff_member
 
 
-def _searches(user: User, window: Window):
+def _searches(user: User, window: Window) -> QuerySet[SearchLog]:
     return SearchLog.objects.visible_to(user).filter(
         created_at__gte=window.start, created_at__lt=window.end
     )
@@ -116,12 +116,13 @@ def most_viewed(user: User, *, limit: int = DEFAULT_LIMIT) -> list[dict]:
     """Published articles by views (the counter, since publication), most viewed first."""
     if not _staff(user):
         return []
-    return list(
+    rows = (
         Article.objects.visible_to(user)
         .published()
         .order_by("-view_count", "pk")
         .values("pk", "title", "slug", "view_count", "helpful_count", "unhelpful_count")[:limit]
     )
+    return [dict(row) for row in rows]
 
 
 def helpfulness(user: User, window: Window, *, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
@@ -130,7 +131,10 @@ def helpfulness(user: User, window: Window, *, limit: int = DEFAULT_LIMIT) -> di
     if not _staff(user):
         return {"yes": 0, "no": 0, "share": None, "articles": []}
     votes = Feedback.objects.filter(created_at__gte=window.start, created_at__lt=window.end)
-    counts = {"yes": Count("pk", filter=Q(helpful=True)), "no": Count("pk", filter=Q(helpful=False))}
+    counts = {
+        "yes": Count("pk", filter=Q(helpful=True)),
+        "no": Count("pk", filter=Q(helpful=False)),
+    }
     totals = votes.aggregate(**counts)
     articles = list(
         votes.values("article", "article__title", "article__slug")
@@ -152,7 +156,7 @@ def deflections(
     trunc = PERIODS[period]
     rows: dict[tuple, dict] = {}
 
-    def add(queryset, kind: str | None) -> None:
+    def add(queryset: QuerySet[Any], kind: str | None) -> None:
         if service is not None:
             queryset = queryset.filter(service=service)
         grouped = (
@@ -214,7 +218,9 @@ def tickets_linked(user: User, window: Window, *, limit: int = DEFAULT_LIMIT) ->
     )
 
 
-def needs_review(user: User, *, today: date | None = None, limit: int = DEFAULT_LIMIT) -> list[dict]:
+def needs_review(
+    user: User, *, today: date | None = None, limit: int = DEFAULT_LIMIT
+) -> list[dict]:
     """Published articles past their review date, or with many No votes, most overdue first."""
     if not _staff(user):
         return []
@@ -224,13 +230,14 @@ def needs_review(user: User, *, today: date | None = None, limit: int = DEFAULT_
         * NEEDS_REVIEW_NO_PERCENT
         / 100.0
     )
-    rows = list(
+    found = (
         Article.objects.visible_to(user)
         .published()
         .filter(Q(review_by__lt=today) | many_no)
         .order_by(F("review_by").asc(nulls_last=True), "-unhelpful_count", "pk")
         .values("pk", "title", "slug", "review_by", "helpful_count", "unhelpful_count")[:limit]
     )
+    rows: list[dict[str, Any]] = [dict(row) for row in found]
     for row in rows:
         votes = row["helpful_count"] + row["unhelpful_count"]
         row["overdue"] = row["review_by"] is not None and row["review_by"] < today

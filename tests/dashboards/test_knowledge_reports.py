@@ -16,10 +16,18 @@ URL = reverse("dashboards:knowledge")
 @pytest.fixture
 def history(requester, service):
     now = timezone.now()
-    article = ArticleFactory(title="Printer <b>offline</b>", view_count=12, unhelpful_count=9)
-    searchlog.record_search(requester, "toner <script>", results_count=0, now=now - timedelta(hours=2))
-    gap = searchlog.record_search(requester, "vpn from hotel", results_count=1, now=now - timedelta(minutes=5))
-    searchlog.record_ticket(requester, TicketFactory(requester=requester, service=service), now=now)
+    article = ArticleFactory.create(
+        title="Printer <b>offline</b>", view_count=12, unhelpful_count=9
+    )
+    searchlog.record_search(
+        requester, "toner <script>", results_count=0, now=now - timedelta(hours=2)
+    )
+    gap = searchlog.record_search(
+        requester, "vpn from hotel", results_count=1, now=now - timedelta(minutes=5)
+    )
+    searchlog.record_ticket(
+        requester, TicketFactory.create(requester=requester, service=service), now=now
+    )
     Deflection.objects.create(user=requester, article=article, service=service)
     return gap
 
@@ -29,7 +37,14 @@ def test_staff_see_the_reports(persona, request, client_as, history, service):
     response = client_as(request.getfixturevalue(persona)).get(URL, {"days": "7"})
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ["Searches that found nothing", "toner &lt;script&gt;", "vpn from hotel", "Printer &lt;b&gt;offline&lt;/b&gt;", "Email &amp; Calendar", "Many No votes"]:
+    for text in [
+        "Searches that found nothing",
+        "toner &lt;script&gt;",
+        "vpn from hotel",
+        "Printer &lt;b&gt;offline&lt;/b&gt;",
+        "Email &amp; Calendar",
+        "Many No votes",
+    ]:
         assert text in html, text
     assert "<script>" not in html.split("<body", 1)[1].split("</main>")[0]
 
@@ -54,7 +69,9 @@ def test_the_dashboards_link_to_each_other_and_agents_reach_the_reports(client_a
     assert f'href="{URL}"' in agent_page
 
 
-def test_the_page_costs_the_same_queries_however_many_searches(client_as, agent, requester, history, django_assert_max_num_queries):
+def test_the_page_costs_the_same_queries_however_many_searches(
+    client_as, agent, requester, history, django_assert_max_num_queries
+):
     client = client_as(agent)
     client.get(URL)
     for n in range(20):

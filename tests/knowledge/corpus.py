@@ -383,7 +383,9 @@ def load() -> dict[str, object]:
             view_count=helpful * 20,
             services=[services[service]],
         )
-        article.tags.set(tags.setdefault(n, Tag.objects.get_or_create(name=n)[0]) for n in tag_names)
+        article.tags.set(
+            tags.setdefault(n, Tag.objects.get_or_create(name=n)[0]) for n in tag_names
+        )
         found[key] = article
     for key, audience, status, title, summary, body in HIDDEN:
         found[key] = ArticleFactory.create(

@@ -106,11 +106,14 @@ def test_a_service_narrows_the_search_to_its_articles(requester, kb):
     assert first(requester, "printer", service=email) == []
 
 
-def test_end_users_never_find_agents_only_draft_in_review_or_retired_articles(
-    requester, agent, kb
-):
+def test_end_users_never_find_agents_only_draft_in_review_or_retired_articles(requester, agent, kb):
     hidden = {"ad-unlock", "wifi-draft", "password-review", "old-vpn"}
-    for query in ["unlock account active directory", "wifi new building", "password rules 2027", "cisco vpn"]:
+    for query in [
+        "unlock account active directory",
+        "wifi new building",
+        "password rules 2027",
+        "cisco vpn",
+    ]:
         assert not hidden & set(first(requester, query, limit=50)), query
         results = search_results(requester, query, limit=50)
         assert results.total == len(results.hits)

@@ -34,14 +34,22 @@ def test_a_query_drops_stop_words_and_filler_and_keeps_phrases_of_a_synonym_grou
 
 
 def test_what_is_typed_never_reaches_the_database_as_query_syntax(requester):
-    ArticleFactory(slug="quotes", title="Printer offline", summary="It's offline")
-    for hostile in ["printer' | 'x", 'printer" OR body:*', "printer:* & !", "(printer", "printer NEAR/2", "-printer", "'; DROP TABLE knowledge_article; --"]:
+    ArticleFactory.create(slug="quotes", title="Printer offline", summary="It's offline")
+    for hostile in [
+        "printer' | 'x",
+        'printer" OR body:*',
+        "printer:* & !",
+        "(printer",
+        "printer NEAR/2",
+        "-printer",
+        "'; DROP TABLE knowledge_article; --",
+    ]:
         assert slugs(requester, hostile) in (["quotes"], []), hostile
     assert slugs(requester, "printer' | 'x") == ["quotes"]
 
 
 def test_snippets_are_escaped_with_only_marks_added(requester):
-    ArticleFactory(
+    ArticleFactory.create(
         slug="hostile",
         title="<script>alert(1)</script> Printer",
         summary="",
@@ -62,24 +70,28 @@ def test_a_snippet_is_the_summary_or_the_best_stretch_of_the_body():
     assert str(marked).startswith("… ") and str(marked).endswith(" …")
     assert "<mark>toner</mark>" in marked
     assert snippet("Change the toner.", body, [term]) == "Change the <mark>toner</mark>."
-    assert plain_text("# Title\n\n1. **Open** [the portal](https://x.example)\n\n```\ncode\n```") == (
-        "Title Open the portal code"
-    )
+    assert plain_text(
+        "# Title\n\n1. **Open** [the portal](https://x.example)\n\n```\ncode\n```"
+    ) == ("Title Open the portal code")
 
 
 def test_synonyms_saved_in_the_admin_widen_the_next_search(
     client_as, admin_user, requester, django_capture_on_commit_callbacks
 ):
-    ArticleFactory(slug="wifi", title="Connect to the office Wi-Fi")
+    ArticleFactory.create(slug="wifi", title="Connect to the office Wi-Fi")
     assert slugs(requester, "wlan") == []
     client = client_as(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:knowledge_synonymgroup_add"), {"words": "wifi, wi-fi, wlan"})
+        response = client.post(
+            reverse("admin:knowledge_synonymgroup_add"), {"words": "wifi, wi-fi, wlan"}
+        )
     assert response.status_code == 302
     assert slugs(requester, "wlan") == ["wifi"]
     group = SynonymGroup.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:knowledge_synonymgroup_delete", args=[group.pk]), {"post": "yes"})
+        client.post(
+            reverse("admin:knowledge_synonymgroup_delete", args=[group.pk]), {"post": "yes"}
+        )
     assert slugs(requester, "wlan") == []
 
 
@@ -91,7 +103,7 @@ def test_the_synonym_groups_are_read_once_per_version(requester, django_assert_n
 
 
 def test_tags_are_searched_and_kept_when_they_change(requester):
-    article = ArticleFactory(slug="tagged", title="Set up the phone", body="Steps.")
+    article = ArticleFactory.create(slug="tagged", title="Set up the phone", body="Steps.")
     tag = Tag.objects.create(name="blackberry")
     article.tags.add(tag)
     assert slugs(requester, "blackberry") == ["tagged"]
@@ -109,7 +121,9 @@ def test_tags_are_searched_and_kept_when_they_change(requester):
 
 
 def test_edits_publishing_and_retiring_show_in_the_next_search(requester):
-    article = ArticleFactory(slug="draft", title="Scanner to email", status=Article.Status.DRAFT)
+    article = ArticleFactory.create(
+        slug="draft", title="Scanner to email", status=Article.Status.DRAFT
+    )
     assert slugs(requester, "scanner") == []
     Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
     assert slugs(requester, "scanner") == ["draft"]
@@ -125,7 +139,7 @@ def test_edits_publishing_and_retiring_show_in_the_next_search(requester):
 
 def test_a_search_costs_the_same_queries_whatever_it_finds(requester):
     for n in range(12):
-        ArticleFactory(title=f"Printer {n} offline", body="Restart the printer spooler.")
+        ArticleFactory.create(title=f"Printer {n} offline", body="Restart the printer spooler.")
     search(requester, "printer")  # the synonym groups, read once per process
 
     def queries(query):
@@ -141,13 +155,17 @@ def test_a_search_costs_the_same_queries_whatever_it_finds(requester):
 
 @pytest.mark.needs("postgres")
 def test_postgres_keeps_a_weighted_document_with_indexes(requester):
-    article = ArticleFactory(title="Printer offline", summary="Queue stuck", body="Restart it.")
+    article = ArticleFactory.create(
+        title="Printer offline", summary="Queue stuck", body="Restart it."
+    )
     article.tags.add(Tag.objects.create(name="spooler"))
     with connection.cursor() as cursor:
         cursor.execute("SELECT words::text FROM knowledge_article WHERE id = %s", [article.pk])
         (words,) = cursor.fetchone()
         assert "'printer':1A" in words and "'spooler'" in words and "'restart'" in words
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename IN ('knowledge_article', 'knowledge_tag')")
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('knowledge_article', 'knowledge_tag')"
+        )
         indexes = " ".join(row[0] for row in cursor.fetchall())
     assert "gin (words)" in indexes and "gin (title gin_trgm_ops)" in indexes
     assert "gin (name gin_trgm_ops)" in indexes
@@ -155,19 +173,21 @@ def test_postgres_keeps_a_weighted_document_with_indexes(requester):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own index")
 def test_sqlite_puts_its_index_back_when_a_table_rebuild_took_the_triggers(requester, db):
-    ArticleFactory(slug="before", title="Printer offline")
+    ArticleFactory.create(slug="before", title="Printer offline")
     with connection.cursor() as cursor:
         for name in sqlite_index.TRIGGERS:
             cursor.execute(f"DROP TRIGGER {name}")
-    ArticleFactory(slug="during", title="Printer jammed")  # written while the triggers were gone
+    ArticleFactory.create(
+        slug="during", title="Printer jammed"
+    )  # written while the triggers were gone
     assert sqlite_index.ensure(connection) is True
     assert sorted(slugs(requester, "printer")) == ["before", "during"]
     assert sqlite_index.ensure(connection) is False
 
 
 def test_results_count_only_what_the_reader_may_read(requester, agent):
-    ArticleFactory(title="VPN for agents", audience=Article.Audience.AGENTS)
-    ArticleFactory(title="VPN from home")
-    ArticleFactory(title="VPN draft", status=Article.Status.DRAFT)
+    ArticleFactory.create(title="VPN for agents", audience=Article.Audience.AGENTS)
+    ArticleFactory.create(title="VPN from home")
+    ArticleFactory.create(title="VPN draft", status=Article.Status.DRAFT)
     assert search_results(requester, "vpn").total == 1
     assert search_results(agent, "vpn").total == 2

@@ -14,16 +14,17 @@ from tests.factories import ArticleFactory, TicketFactory
 Source = SearchLog.Source
 
 
+def log(*args, **kwargs) -> SearchLog:
+    row = log(*args, **kwargs)
+    assert row is not None
+    return row
+
+
 def type_into_box(user, box, text, **kwargs):
     """What a debounced suggestion box sends as a person types `text`, pausing now and then."""
-    row = None
-    for end in range(3, len(text) + 1, 3):
-        row = searchlog.record_search(
-            user, text[:end], results_count=end, source=Source.SUGGESTION, box=box, **kwargs
-        )
-    return searchlog.record_search(
-        user, text, results_count=2, source=Source.SUGGESTION, box=box, **kwargs
-    ) or row
+    for end in range(3, len(text), 3):
+        log(user, text[:end], results_count=end, source=Source.SUGGESTION, box=box, **kwargs)
+    return log(user, text, results_count=2, source=Source.SUGGESTION, box=box, **kwargs)
 
 
 def test_a_suggestion_box_keeps_one_row_with_the_query_settled_on(requester):
@@ -50,7 +51,7 @@ def test_each_request_of_a_box_costs_two_queries(requester, django_assert_max_nu
 
 
 def test_after_a_result_was_opened_the_box_starts_a_new_row(requester):
-    article = ArticleFactory()
+    article = ArticleFactory.create()
     first = type_into_box(requester, "box-1", "printer")
     assert searchlog.record_open(first.pk, requester, article)
     second = type_into_box(requester, "box-1", "scanner")
@@ -68,10 +69,10 @@ def test_a_box_id_longer_than_its_column_still_keeps_one_row(requester):
 
 def test_control_characters_and_long_queries_are_cleaned(requester):
     # Postgres refuses a NUL in text: the query came from a browser, so it must not fail.
-    row = searchlog.record_search(requester, "pass\x00word\n\treset", results_count=0)
+    row = log(requester, "pass\x00word\n\treset", results_count=0)
     row.refresh_from_db()
     assert row.query == "pass word reset"
-    long = searchlog.record_search(requester, "word " * 100, results_count=0)
+    long = log(requester, "word " * 100, results_count=0)
     assert len(long.query) <= 200 and len(long.normalised) <= 200
 
 
@@ -128,8 +129,8 @@ def test_requests_racing_from_one_box_keep_one_row():
 
 
 def test_opening_a_result_counts_once_and_only_for_ones_own_search(requester, other_requester):
-    article, other = ArticleFactory(), ArticleFactory()
-    row = searchlog.record_search(requester, "printer", results_count=2)
+    article, other = ArticleFactory.create(), ArticleFactory.create()
+    row = log(requester, "printer", results_count=2)
     assert not searchlog.record_open(row.pk, other_requester, article)
     assert searchlog.record_open(row.pk, requester, article)
     assert not searchlog.record_open(row.pk, requester, other)
@@ -138,16 +139,14 @@ def test_opening_a_result_counts_once_and_only_for_ones_own_search(requester, ot
     assert row.opened_article == article and row.opened_at is not None
 
 
-def test_a_ticket_marks_the_persons_searches_of_the_last_half_hour(
-    requester, other_requester
-):
+def test_a_ticket_marks_the_persons_searches_of_the_last_half_hour(requester, other_requester):
     now = timezone.now()
-    recent = searchlog.record_search(requester, "printer", results_count=0, now=now - timedelta(minutes=10))
-    old = searchlog.record_search(requester, "scanner", results_count=0, now=now - timedelta(minutes=40))
-    solved = searchlog.record_search(requester, "toner", results_count=1, now=now - timedelta(minutes=5))
+    recent = log(requester, "printer", results_count=0, now=now - timedelta(minutes=10))
+    old = log(requester, "scanner", results_count=0, now=now - timedelta(minutes=40))
+    solved = log(requester, "toner", results_count=1, now=now - timedelta(minutes=5))
     searchlog.record_solved([solved.pk], requester)
-    theirs = searchlog.record_search(other_requester, "printer", results_count=0, now=now)
-    ticket = TicketFactory(requester=requester)
+    theirs = log(other_requester, "printer", results_count=0, now=now)
+    ticket = TicketFactory.create(requester=requester)
     assert searchlog.record_ticket(requester, ticket, now=now) == 1
     assert SearchLog.objects.get(pk=recent.pk).ticket == ticket
     for row in (old, solved, theirs):
@@ -155,8 +154,8 @@ def test_a_ticket_marks_the_persons_searches_of_the_last_half_hour(
 
 
 def test_solved_marks_only_ones_own_searches(requester, other_requester):
-    mine = searchlog.record_search(requester, "printer", results_count=1)
-    theirs = searchlog.record_search(other_requester, "printer", results_count=1)
+    mine = log(requester, "printer", results_count=1)
+    theirs = log(other_requester, "printer", results_count=1)
     assert searchlog.record_solved([mine.pk, theirs.pk, "1; drop"], requester) == 1  # type: ignore[list-item]
     assert SearchLog.objects.get(pk=mine.pk).solved
     assert not SearchLog.objects.get(pk=theirs.pk).solved

@@ -21,10 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=1_000_000)
         parser.add_argument("--seconds", type=float, default=8.0, help="time per page")
         parser.add_argument(
-            "--articles", type=int, default=None, help="knowledge articles (default: tickets / 50, at most 20,000)"
+            "--articles",
+            type=int,
+            default=None,
+            help="knowledge articles (default: tickets / 50, at most 20,000)",
         )
         parser.add_argument(
-            "--searches", type=int, default=None, help="logged searches (default: as many as tickets)"
+            "--searches",
+            type=int,
+            default=None,
+            help="logged searches (default: as many as tickets)",
         )
         parser.add_argument("--concurrency", type=int, default=4)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
