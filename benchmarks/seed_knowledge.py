@@ -91,19 +91,36 @@ VARIANTS = [
     " after a password change",
     " when travelling",
 ]
-SENTENCES = [
+# Three sentences about each problem (in PROBLEMS' order), and a few that any article has.
+STEPS = [
+    "Type the password slowly: {} locks you out after five tries.", "Clear the saved credentials of {} in Credential Manager.", "If it asks again, check that your password has not expired.",
+    "Close other apps while {} runs.", "Check the free disk space on your laptop.", "A restart clears most slowness of {}.",
+    "Open the Company Portal and search for {}.", "Choose Install and wait for the notification.", "You do not need admin rights to install {}.",
+    "Restart your laptop before you start {} again.", "Remove {} and install it again from the Company Portal.", "Check the event log for the reason {} stops.",
+    "Open the settings of {} and choose Reset.", "Your own files are kept when {} is reset.", "Sign in again after the reset.",
+    "Pick Corp-WLAN from the list of wireless networks.", "Accept the certificate the first time {} connects.", "Forget the network and join again if the connection fails.",
+    "Note the error code {} shows.", "Roll back the update from the Company Portal if {} is unusable.", "The desk knows the common update errors of {}.",
+    "Updates of {} arrive on their own each month.", "To update now, open the Company Portal.", "Restart when the update asks you to.",
+    "Share with people inside the company by name.", "Links for outsiders expire after 30 days.", "Check who can see a shared file in {} under Manage access.",
+    "Approve the sign-in in the authenticator app.", "Add a second sign-in method in case you lose your phone.", "{} asks for MFA once every 30 days.",
+    "Save the attachment first and open it from the folder.", "Large attachments make {} hang: use a link instead.", "Repair {} from Settings > Apps.",
+    "Ask your manager to approve the access request.", "Access to {} follows your team's role.", "New access works after you sign out and in again.",
+    "Copy your settings of {} before you move to a new laptop.", "Sign in to {} with your work account on the new laptop.", "Your files come back from OneDrive.",
+    "Check that the floor printer is on and shows no error.", "Cancel stuck jobs in the print queue.", "Add the printer again if {} cannot find it.",
+    "Switch GlobalProtect to the best available gateway.", "Move closer to the router when you work from home.", "{} needs the VPN outside the office.",
+    "Set up {} on the new phone before you wipe the old one.", "Scan the QR code with the new phone.", "Remove the old phone from your security info.",
+    "Deleted items stay in the recycle bin of {} for 90 days.", "Restore from the recycle bin.", "Older items may still be in the backup.",
+    "Pick the headset as the speaker and microphone in {}.", "Close other apps that use the microphone.", "A wired headset avoids echo.",
+    "The language of {} follows the one in your profile.", "Change it under Settings > Language.", "Sign out and in to apply the change.",
+    "Use Export in the File menu of {}.", "Exports larger than 1 GB arrive by email as a link.", "Ask the data owner before you export personal data.",
+]
+GENERIC = [
     "Close {} and open it again before you try anything else.",
     "Make sure {} is updated from the Company Portal.",
-    "Sign out of {}, then sign in with your work account.",
-    "If {} still fails, restart your laptop and check the network cable or Wi-Fi.",
-    "Clear the cache of {} in its settings under Advanced.",
     "Check the service status page: {} may be down for maintenance.",
-    "Your manager can approve access to {} in the request form.",
-    "Note the exact error message {} shows and add a screenshot to your ticket.",
-    "On a Mac, open System Settings; on Windows, open Settings > Apps to repair {}.",
-    "Approve the sign-in request in the authenticator app on your phone.",
-    "Printing from {} needs the floor printer added first.",
-    "The VPN is needed for {} only when you work outside the office.",
+    "Note the exact error message and add a screenshot to your ticket.",
+    "If nothing here helps, log a ticket and say what you tried.",
+    "Keep your laptop connected to power during the steps.",
 ]
 TAGS = [
     "outlook",
@@ -206,8 +223,10 @@ def seed_knowledge(cursor: CursorWrapper, *, articles: int, searches: int) -> No
         SELECT 'bench-' || g,
                initcap(left(replace(problem, '{{}}', thing), 1)) || substr(replace(problem, '{{}}', thing), 2) || variant || CASE WHEN g > %(unique)s THEN ' (' || g || ')' ELSE '' END,
                'What to do when ' || lower(replace(problem, '{{}}', thing)) || variant || ', step by step.',
-               (SELECT string_agg(replace((%(sentences)s::text[])[1 + (g * k + k * k) %% %(ns)s], '{{}}', thing), ' ')
-                  FROM generate_series(1, 4 + g %% 5) k),
+               (SELECT string_agg(replace(sentence, '{{}}', thing), ' ') FROM (
+                  SELECT (%(steps)s::text[])[1 + 3 * (g %% %(np)s) + k] AS sentence FROM generate_series(0, 2) k
+                  UNION ALL
+                  SELECT (%(generic)s::text[])[1 + (g + k) %% %(ng)s] FROM generate_series(1, 1 + g %% 3) k) s),
                '',
                CASE WHEN g %% 6 = 0 THEN 'agents' ELSE 'everyone' END,
                CASE WHEN r_status < .02 THEN 'draft' WHEN r_status < .035 THEN 'in_review'
@@ -227,8 +246,9 @@ def seed_knowledge(cursor: CursorWrapper, *, articles: int, searches: int) -> No
             "nt": len(THINGS),
             "variants": VARIANTS,
             "nv": len(VARIANTS),
-            "sentences": SENTENCES,
-            "ns": len(SENTENCES),
+            "steps": STEPS,
+            "generic": GENERIC,
+            "ng": len(GENERIC),
             "articles": articles,
             "unique": len(PROBLEMS) * len(THINGS) * len(VARIANTS),
         },

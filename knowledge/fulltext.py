@@ -38,7 +38,7 @@ FIELD_SCORES = {"title": 1.0, "head": 0.6, "body": 0.3}
 WEAK = 0.7
 TITLE_SCORE = WEAK * FIELD_SCORES["title"]
 HEAD_SCORE = WEAK * FIELD_SCORES["head"]
-FREQUENCY_CAP = 500
+FREQUENCY_CAP = 200
 CORPUS_CAP = 5000
 # How much each boost may add to the share of the query matched (0 to 1).
 TITLE_BOOST = 0.25
@@ -46,6 +46,9 @@ RANK_BOOST = 0.15
 HELPFUL_BOOST = 0.1
 MIN_SHARE = 0.4
 FIX_CANDIDATES = 5
+# The most rows a search scores (Postgres): a count beyond it says "at least this many".
+MAX_CANDIDATES = 500
+T = "knowledge_article"
 # How alike (pg_trgm's word_similarity) a title must be to a typo to offer its words as fixes.
 WORD_SIMILARITY = 0.5
 
@@ -190,41 +193,46 @@ class PostgresFullText(FullText):
         self, alternatives: Sequence[list[Alternative]], readable: Sql
     ) -> tuple[int, list[int]]:
         where, params = readable
+        # The corpus's size for the weights: the planner's estimate of the table (exact
+        # enough for a logarithm), counted only while the table is small or never analysed.
         columns = [
-            f"(SELECT count(*) FROM (SELECT 1 FROM knowledge_article a WHERE a.id IN ({where}) "  # nosec B608  # constants and computed numbers; typed words are parameters
-            f"LIMIT {CORPUS_CAP}) s)"
+            f"(SELECT CASE WHEN c.reltuples < {CORPUS_CAP} THEN (SELECT count(*) FROM "  # nosec B608  # constants and computed numbers; typed words are parameters
+            f"(SELECT 1 FROM {T} WHERE {where} LIMIT {CORPUS_CAP}) s) ELSE c.reltuples::bigint END "
+            f"FROM pg_class c WHERE c.oid = '{T}'::regclass)"
         ]
         values = list(params)
         for alts in alternatives:
             columns.append(
-                "(SELECT count(*) FROM (SELECT 1 FROM knowledge_article a "  # nosec B608  # constants and computed numbers; typed words are parameters
-                "WHERE a.words @@ to_tsquery('english'::regconfig, %s) "
-                f"AND a.id IN ({where}) LIMIT {FREQUENCY_CAP}) s)"
+                f"(SELECT count(*) FROM (SELECT 1 FROM {T} "  # nosec B608  # constants and computed numbers; typed words are parameters
+                f"WHERE {T}.words @@ to_tsquery('english'::regconfig, %s) "
+                f"AND {where} LIMIT {FREQUENCY_CAP}) s)"
             )
             values += [self.tsquery(alts), *params]
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(columns), values)
             row = cursor.fetchone()
-        return row[0], list(row[1:])
+        return int(row[0]), list(row[1:])
 
     def fix_candidates(self, words: list[str], readable: Sql) -> dict[str, set[str]]:
-        """Words of titles and tag names that look like each word (pg_trgm, indexed)."""
+        """Words of tag names and titles that look like each word (pg_trgm, indexed).
+
+        Any few alike titles will do (their words are compared again here), so the index
+        scan stops after FIX_CANDIDATES of them rather than ranking every alike title.
+        """
         where, params = readable
         parts, values = [], []
         for word in words:
             parts.append(
-                "(SELECT %s, c FROM (SELECT a.title AS c FROM knowledge_article a "  # nosec B608  # constants and computed numbers; typed words are parameters
-                f"WHERE %s <%% a.title AND a.id IN ({where}) "
-                f"ORDER BY word_similarity(%s, a.title) DESC LIMIT {FIX_CANDIDATES}) t)"
+                "(SELECT %s, t.name FROM knowledge_tag t WHERE t.name %% %s "  # nosec B608  # constants and computed numbers; typed words are parameters
+                f"AND EXISTS (SELECT 1 FROM knowledge_article_tags x JOIN {T} ON {T}.id = x.article_id "
+                f"WHERE x.tag_id = t.id AND {where}) LIMIT {FIX_CANDIDATES})"
             )
-            values += [word, word, *params, word]
+            values += [word, word, *params]
             parts.append(
-                "(SELECT %s, c FROM (SELECT t.name AS c FROM knowledge_tag t "  # nosec B608  # constants and computed numbers; typed words are parameters
-                "WHERE t.name %% %s AND EXISTS (SELECT 1 FROM knowledge_article_tags x "
-                f"WHERE x.tag_id = t.id AND x.article_id IN ({where})) "
-                f"ORDER BY similarity(t.name, %s) DESC LIMIT {FIX_CANDIDATES}) t)"
+                f"(SELECT %s, {T}.title FROM {T} WHERE %s <%% {T}.title AND {where} "  # nosec B608  # constants and computed numbers; typed words are parameters
+                f"LIMIT {FIX_CANDIDATES})"
             )
-            values += [word, word, *params, word]
+            values += [word, word, *params]
         # pg_trgm's default threshold (0.6) misses a doubled or dropped letter in a long
         # word ("disconecting" is 0.53 like "disconnects"); lowered for this transaction
         # only (a transaction of its own, unless the caller is in one already).
@@ -250,26 +258,31 @@ class PostgresFullText(FullText):
 
         everything = column(self.tsquery([a for t in terms for a in t.alternatives]))
         strong = column(self.tsquery([a for t in terms for a in t.strong]))
+        heading = column(self.tsquery([a for t in terms for a in t.strong], "AB"))
         cases = []
         for i, term in enumerate(terms):
-            miss = f"a.words @@ {column(self.tsquery(term.alternatives))}"
+            miss = f"c.words @@ {column(self.tsquery(term.alternatives))}"
             tiers, last = _tiers(term)
             checks = [
-                (f"a.words @@ {column(self.tsquery(alts, self.LABELS[name]))}", score)
+                (f"c.words @@ {column(self.tsquery(alts, self.LABELS[name]))}", score)
                 for alts, name, score in tiers
             ]
             cases.append(f"{_field_case(miss, checks, last)} AS f{i}")
         # The queries are parsed once, in a materialised CTE: as parameters of a generic
-        # plan they would be parsed again for every row.
+        # plan they would be parsed again for every row. Scoring a term costs a few checks
+        # of the document per row, so only the MAX_CANDIDATES most promising rows (a strong
+        # word in the title, summary or tags, then the most helpful) are scored.
         cte = ", ".join(
             f"to_tsquery('english'::regconfig, %s) AS q{n}" for n in range(len(queries))
         )
         sql = (
-            f"WITH q AS MATERIALIZED (SELECT {cte}) "  # nosec B608  # constants and computed numbers; typed words are parameters
-            "SELECT a.id, a.helpful_count, a.unhelpful_count, "
-            f"ts_rank_cd('{{0.1, 0.3, 0.6, 1.0}}', a.words, {strong}, 32) AS rk, "
-            f"{', '.join(cases)} FROM knowledge_article a, q "
-            f"WHERE a.words @@ {everything} AND a.id IN ({where})"
+            f"WITH q AS MATERIALIZED (SELECT {cte}), best AS MATERIALIZED ("  # nosec B608  # constants and computed numbers; typed words are parameters
+            f"SELECT {T}.id FROM {T}, q WHERE {T}.words @@ {everything} AND {where} "
+            f"ORDER BY {T}.words @@ {heading} DESC, {T}.helpful_count DESC, {T}.id "
+            f"LIMIT {MAX_CANDIDATES}) "
+            "SELECT c.id, c.helpful_count, c.unhelpful_count, "
+            f"ts_rank_cd('{{0.1, 0.3, 0.6, 1.0}}', c.words, {strong}, 32) AS rk, "
+            f"{', '.join(cases)} FROM best JOIN {T} c ON c.id = best.id, q"
         )
         return sql, [*queries, *params]
 
@@ -292,15 +305,13 @@ class SqliteFullText(FullText):
         self, alternatives: Sequence[list[Alternative]], readable: Sql
     ) -> tuple[int, list[int]]:
         where, params = readable
-        columns = [
-            f"(SELECT count(*) FROM (SELECT 1 FROM {self.TABLE} f WHERE f.rowid IN ({where}) "  # nosec B608  # constants and computed numbers; typed words are parameters
-            f"LIMIT {CORPUS_CAP}))"
-        ]
+        rows = f"FROM {self.TABLE} f JOIN {T} ON {T}.id = f.rowid WHERE"
+        columns = [f"(SELECT count(*) FROM (SELECT 1 {rows} {where} LIMIT {CORPUS_CAP}))"]  # nosec B608  # constants and computed numbers; typed words are parameters
         values = list(params)
         for alts in alternatives:
             columns.append(
-                f"(SELECT count(*) FROM (SELECT 1 FROM {self.TABLE} f WHERE {self.TABLE} MATCH %s "  # nosec B608  # constants and computed numbers; typed words are parameters
-                f"AND f.rowid IN ({where}) LIMIT {FREQUENCY_CAP}))"
+                f"(SELECT count(*) FROM (SELECT 1 {rows} {self.TABLE} MATCH %s AND {where} "  # nosec B608  # constants and computed numbers; typed words are parameters
+                f"LIMIT {FREQUENCY_CAP}))"
             )
             values += [self.match(alts), *params]
         with connection.cursor() as cursor:
@@ -323,7 +334,7 @@ class SqliteFullText(FullText):
 
         def holds(expression: str) -> str:
             values.append(expression)
-            return f"a.id IN (SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s)"  # nosec B608  # constants and computed numbers; typed words are parameters
+            return f"{T}.id IN (SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s)"  # nosec B608  # constants and computed numbers; typed words are parameters
 
         strong = self.match([a for t in terms for a in t.strong])
         everything = self.match([a for t in terms for a in t.alternatives])
@@ -335,12 +346,12 @@ class SqliteFullText(FullText):
             cases.append(f"{_field_case(miss, checks, last)} AS f{i}")
         # bm25's column weights follow the fields' scores; it is negative, best first.
         sql = (
-            "SELECT a.id, a.helpful_count, a.unhelpful_count, "  # nosec B608  # constants and computed numbers; typed words are parameters
+            f"SELECT {T}.id, {T}.helpful_count, {T}.unhelpful_count, "  # nosec B608  # constants and computed numbers; typed words are parameters
             "coalesce(-r.bm / (1.0 - r.bm), 0) AS rk, "
-            f"{', '.join(cases)} FROM knowledge_article a LEFT JOIN ("
+            f"{', '.join(cases)} FROM {T} LEFT JOIN ("
             f"SELECT rowid AS id, bm25({self.TABLE}, 10.0, 6.0, 3.0) AS bm FROM {self.TABLE} "
-            f"WHERE {self.TABLE} MATCH %s) r ON r.id = a.id "
-            f"WHERE a.id IN (SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s) "
-            f"AND a.id IN ({where})"
+            f"WHERE {self.TABLE} MATCH %s) r ON r.id = {T}.id "
+            f"WHERE {T}.id IN (SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s) "
+            f"AND {where}"
         )
         return sql, [*values, strong, everything, *params]

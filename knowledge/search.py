@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection
 from markupsafe import Markup
 
 from accounts.models import User
@@ -99,14 +100,28 @@ def search_results(
 def _readable(
     user: User, *, service: Service | None, audience: str | None
 ) -> tuple[str, list] | None:
-    """The SQL of the ids `user` may read (through `for_readers`), or None for none at all."""
+    """What `user` may read (through `for_readers`), as a condition on the articles' table
+    (`knowledge_article`) for the ranking's SQL; None when the reader may read nothing."""
     articles = Article.objects.for_readers(user)
-    if service is not None:
-        articles = articles.filter(services=service)
     if audience is not None:
         articles = articles.filter(audience=audience)
+    query = articles.query
     try:
-        sql, params = articles.values("pk").query.sql_with_params()
+        if len(query.alias_map) == 1:
+            # Conditions on the article's own columns, checked on the row being ranked.
+            where, params = query.get_compiler(connection=connection).compile(query.where)
+        else:
+            where, params = articles.order_by().values("pk").query.sql_with_params()
+            where = f'"knowledge_article"."id" IN ({where})'
     except EmptyResultSet:
         return None
-    return sql, list(params)
+    except FullResultSet:
+        where, params = "1 = 1", []
+    params = list(params)
+    if service is not None:
+        where += (
+            " AND EXISTS (SELECT 1 FROM knowledge_article_services s "
+            'WHERE s.article_id = "knowledge_article"."id" AND s.service_id = %s)'
+        )
+        params.append(service.pk)
+    return f"({where})", params

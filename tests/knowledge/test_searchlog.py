@@ -15,7 +15,7 @@ Source = SearchLog.Source
 
 
 def log(*args, **kwargs) -> SearchLog:
-    row = log(*args, **kwargs)
+    row = searchlog.record_search(*args, **kwargs)
     assert row is not None
     return row
 
