@@ -16,8 +16,12 @@ Both backends score the same way, so results come in the same order where they c
   query of several terms, matches two of them or one in its title, summary or tags.
 
 Postgres keeps each article's words in a stored, weighted tsvector (`words`: title A,
-summary and tag names B, body C, English stemming) with a GIN index, and a trigram index on
-titles and on tag names for typos (migration 0002). SQLite keeps published articles in an
+summary and tag names B, body C, English stemming) and a small one of the title, summary and
+tags (`head_words`), each with a GIN index, and trigram indexes on titles and on tag names for
+typos (migration 0002). At 20,000 articles a common word is in thousands of them; scoring
+costs a few checks of a document per row, so only MAX_CANDIDATES rows are scored, the
+likeliest first (every term in the title, summary or tags; then two of them; then any; then
+the bodies), and a count beyond that many is "at least". SQLite keeps published articles in an
 FTS5 table (title, head, body) with the porter stemmer, kept by triggers, and a vocabulary
 view on it for spelling fixes.
 """
@@ -38,7 +42,7 @@ FIELD_SCORES = {"title": 1.0, "head": 0.6, "body": 0.3}
 WEAK = 0.7
 TITLE_SCORE = WEAK * FIELD_SCORES["title"]
 HEAD_SCORE = WEAK * FIELD_SCORES["head"]
-FREQUENCY_CAP = 200
+FREQUENCY_CAP = 100
 CORPUS_CAP = 5000
 # How much each boost may add to the share of the query matched (0 to 1).
 TITLE_BOOST = 0.25
@@ -47,7 +51,7 @@ HELPFUL_BOOST = 0.1
 MIN_SHARE = 0.4
 FIX_CANDIDATES = 5
 # The most rows a search scores (Postgres): a count beyond it says "at least this many".
-MAX_CANDIDATES = 500
+MAX_CANDIDATES = 300
 T = "knowledge_article"
 # How alike (pg_trgm's word_similarity) a title must be to a typo to offer its words as fixes.
 WORD_SIMILARITY = 0.5
@@ -256,9 +260,7 @@ class PostgresFullText(FullText):
             queries.append(text)
             return f"q.q{len(queries) - 1}"
 
-        everything = column(self.tsquery([a for t in terms for a in t.alternatives]))
         strong = column(self.tsquery([a for t in terms for a in t.strong]))
-        heading = column(self.tsquery([a for t in terms for a in t.strong], "AB"))
         cases = []
         for i, term in enumerate(terms):
             miss = f"c.words @@ {column(self.tsquery(term.alternatives))}"
@@ -268,23 +270,40 @@ class PostgresFullText(FullText):
                 for alts, name, score in tiers
             ]
             cases.append(f"{_field_case(miss, checks, last)} AS f{i}")
+        # Scoring a term costs a few checks of the document per row, so only MAX_CANDIDATES
+        # rows are scored: the likeliest first, found in the small index of titles,
+        # summaries and tags (every term there, then any two, then any), then the bodies.
+        # Each step stops once enough rows are found, so a common word reads no more rows.
+        each = [f"({self.tsquery(t.alternatives)})" for t in terms]
+        steps = []
+        if len(each) > 1:
+            steps.append(("head_words", " & ".join(each)))
+        if len(each) > 2:
+            pairs = [f"({a} & {b})" for n, a in enumerate(each) for b in each[n + 1 :]]
+            steps.append(("head_words", " | ".join(pairs)))
+        steps += [("head_words", " | ".join(each)), ("words", " | ".join(each))]
+        branches, seen = [], None
+        for document, text in steps:
+            found = column(text)
+            unseen = f" AND NOT ({T}.head_words @@ {seen})" if seen else ""
+            branches.append(
+                f"(SELECT {T}.id FROM {T}, q WHERE {T}.{document} @@ {found}{unseen} "
+                f"AND {where} LIMIT {MAX_CANDIDATES})"
+            )
+            seen = found
         # The queries are parsed once, in a materialised CTE: as parameters of a generic
-        # plan they would be parsed again for every row. Scoring a term costs a few checks
-        # of the document per row, so only the MAX_CANDIDATES most promising rows (a strong
-        # word in the title, summary or tags, then the most helpful) are scored.
+        # plan they would be parsed again for every row.
         cte = ", ".join(
             f"to_tsquery('english'::regconfig, %s) AS q{n}" for n in range(len(queries))
         )
         sql = (
             f"WITH q AS MATERIALIZED (SELECT {cte}), best AS MATERIALIZED ("  # nosec B608  # constants and computed numbers; typed words are parameters
-            f"SELECT {T}.id FROM {T}, q WHERE {T}.words @@ {everything} AND {where} "
-            f"ORDER BY {T}.words @@ {heading} DESC, {T}.helpful_count DESC, {T}.id "
-            f"LIMIT {MAX_CANDIDATES}) "
+            f"SELECT id FROM ({' UNION ALL '.join(branches)}) u LIMIT {MAX_CANDIDATES}) "
             "SELECT c.id, c.helpful_count, c.unhelpful_count, "
             f"ts_rank_cd('{{0.1, 0.3, 0.6, 1.0}}', c.words, {strong}, 32) AS rk, "
             f"{', '.join(cases)} FROM best JOIN {T} c ON c.id = best.id, q"
         )
-        return sql, [*queries, *params]
+        return sql, [*queries, *(list(params) * len(branches))]
 
 
 class SqliteFullText(FullText):

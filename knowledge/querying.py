@@ -16,6 +16,7 @@ cache that the admin bumps on every save and delete (`servicedesk.versions`).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -129,6 +130,7 @@ def tokens(text: str) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=4096)
 def root(word: str) -> str:
     """The word without an ending that other forms of it don't share: printing -> print."""
     for suffix in SUFFIXES:

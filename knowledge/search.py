@@ -41,7 +41,8 @@ class Hit:
 @dataclass(frozen=True)
 class Results:
     hits: list[Hit]
-    # How many articles the reader may read match in all (for "21 articles" and pages).
+    # How many articles the reader may read match in all (for "21 articles" and pages); on
+    # Postgres at most fulltext.MAX_CANDIDATES: beyond it, read "at least".
     total: int
 
 
@@ -85,12 +86,13 @@ def search_results(
         return Results(hits=[], total=ranked.total)
     # The same road again: the rows shown come from the reader's own queryset.
     articles = Article.objects.for_readers(user).in_bulk(ranked.ids)
+    marker = snippets.Highlighter(terms)
     hits = [
         Hit(
             article=article,
-            snippet=snippets.snippet(article.summary, article.body, terms),
+            snippet=marker.snippet(article.summary, article.body),
             rank=ranked.scores[article.pk],
-            title=snippets.highlight(article.title, terms),
+            title=marker.mark(article.title)[0],
         )
         for article in (articles[pk] for pk in ranked.ids if pk in articles)
     ]

@@ -99,47 +99,56 @@ def _best_window(hits: list[int], window: int) -> int:
     return best_start
 
 
+class Highlighter:
+    """Marks the words of a search's terms in any number of texts (one search, many hits)."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        self.matcher = _Matcher(terms)
+
+    def mark(self, text: str, *, window: int | None = None) -> tuple[Markup, bool]:
+        """`text` escaped, with every word that matches a term in `<mark>`; and whether any did.
+
+        Given a window (a number of words), only the stretch of that many words that holds
+        the most different terms is kept, with an ellipsis where text was left out.
+        """
+        spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
+        if not spans:
+            return escape(text), False
+        words = [text[start:end].lower().replace("’", "'") for start, end in spans]
+        hits = self.matcher.hits(words)
+        first, last = 0, len(spans)
+        if window is not None and len(spans) > window:
+            first = _best_window(hits, window)
+            last = first + window
+        begin = 0 if first == 0 else spans[first][0]
+        end = len(text) if last == len(spans) else spans[last - 1][1]
+        pieces = [Markup("… ") if begin else Markup("")]
+        cursor = begin
+        for (start, stop), hit in zip(spans[first:last], hits[first:last], strict=True):
+            if hit < 0:
+                continue
+            pieces.append(escape(text[cursor:start]))
+            pieces.append(Markup("<mark>{}</mark>").format(text[start:stop]))
+            cursor = stop
+        pieces.append(escape(text[cursor:end]))
+        if end < len(text):
+            pieces.append(Markup(" …"))
+        return Markup("").join(pieces), any(hit >= 0 for hit in hits)
+
+    def snippet(self, summary: str, body: str) -> Markup:
+        """The summary if it holds a searched word, else the best stretch of the body."""
+        marked_summary, found = self.mark(summary)
+        if found:
+            return marked_summary
+        marked_body, found = self.mark(plain_text(body), window=WINDOW_WORDS)
+        return marked_body if found or not summary else marked_summary
+
+
 def highlight(text: str, terms: list[Term], *, window: int | None = None) -> Markup:
-    """`text` escaped, with every word that matches a term in `<mark>`.
-
-    Given a window (a number of words), only the stretch of that many words that holds
-    the most different terms is kept, with an ellipsis where text was left out.
-    """
-    spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
-    words = [text[start:end].lower().replace("’", "'") for start, end in spans]
-    hits = _Matcher(terms).hits(words)
-    first, last = 0, len(spans)
-    if window is not None and len(spans) > window:
-        first = _best_window(hits, window)
-        last = first + window
-    if not spans:
-        return escape(text)
-    begin = 0 if first == 0 else spans[first][0]
-    end = len(text) if last == len(spans) else spans[last - 1][1]
-    pieces = [Markup("… ") if begin else Markup("")]
-    cursor = begin
-    for (start, stop), hit in zip(spans[first:last], hits[first:last], strict=True):
-        if hit < 0:
-            continue
-        pieces.append(escape(text[cursor:start]))
-        pieces.append(Markup("<mark>{}</mark>").format(text[start:stop]))
-        cursor = stop
-    pieces.append(escape(text[cursor:end]))
-    if end < len(text):
-        pieces.append(Markup(" …"))
-    return Markup("").join(pieces)
-
-
-def has_match(text: str, terms: list[Term]) -> bool:
-    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
-    return any(hit >= 0 for hit in _Matcher(terms).hits(words))
+    """`text` escaped, with every word that matches a term in `<mark>`."""
+    return Highlighter(terms).mark(text, window=window)[0]
 
 
 def snippet(summary: str, body: str, terms: list[Term]) -> Markup:
     """The summary if it holds a searched word, else the best stretch of the body."""
-    if summary and has_match(summary, terms):
-        return highlight(summary, terms)
-    text = plain_text(body)
-    if has_match(text, terms):
-        return highlight(text, terms, window=WINDOW_WORDS)
-    return highlight(summary, terms) if summary else highlight(text, terms, window=WINDOW_WORDS)
+    return Highlighter(terms).snippet(summary, body)

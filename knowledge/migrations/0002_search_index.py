@@ -2,8 +2,9 @@
 
 Postgres: a `tag_words` column holds the names of the article's tags, kept by triggers on the
 tags' many-to-many table and on tag renames; a stored `words` tsvector (title A, summary and
-tag words B, body C, English configuration) is set by a trigger on every insert and on every
-change of those columns, with a GIN index; trigram indexes on titles and tag names serve the
+tag words B, body C, English configuration) and `head_words` (title and summary with tags
+only, a small document that finds the likeliest articles first) are set by a trigger on every
+insert and on every change of those columns, each with a GIN index; trigram indexes on titles and tag names serve the
 spelling fixes. Neither column is a model field: Django never reads or writes them, so a
 stale copy of an article saved later cannot overwrite its tag words.
 
@@ -21,17 +22,18 @@ TAG_WORDS = (
     "coalesce((SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM knowledge_article_tags x "
     "JOIN knowledge_tag t ON t.id = x.tag_id WHERE x.article_id = {id}), '')"
 )
-DOCUMENT = (
+HEAD = (
     "setweight(to_tsvector('english'::regconfig, coalesce(NEW.title, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(NEW.summary, '') || ' ' || coalesce(NEW.tag_words, '')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(NEW.body, '')), 'C')"
+    "setweight(to_tsvector('english'::regconfig, coalesce(NEW.summary, '') || ' ' || coalesce(NEW.tag_words, '')), 'B')"
 )
+BODY = "setweight(to_tsvector('english'::regconfig, coalesce(NEW.body, '')), 'C')"
 POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "ALTER TABLE knowledge_article ADD COLUMN IF NOT EXISTS tag_words text NOT NULL DEFAULT ''",
     "ALTER TABLE knowledge_article ADD COLUMN IF NOT EXISTS words tsvector",
+    "ALTER TABLE knowledge_article ADD COLUMN IF NOT EXISTS head_words tsvector",
     "CREATE OR REPLACE FUNCTION knowledge_article_words() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN NEW.words := {DOCUMENT}; RETURN NEW; END $$",
+    f"BEGIN NEW.head_words := {HEAD}; NEW.words := NEW.head_words || {BODY}; RETURN NEW; END $$",
     "DROP TRIGGER IF EXISTS knowledge_article_words ON knowledge_article",
     "CREATE TRIGGER knowledge_article_words BEFORE INSERT OR UPDATE OF title, summary, body, tag_words "
     "ON knowledge_article FOR EACH ROW EXECUTE FUNCTION knowledge_article_words()",
@@ -53,6 +55,7 @@ POSTGRES = [
     # Articles that exist already: their tag words, which sets their words too.
     f"UPDATE knowledge_article SET tag_words = {TAG_WORDS.format(id='knowledge_article.id')}",  # nosec B608  # constants
     "CREATE INDEX IF NOT EXISTS article_words ON knowledge_article USING gin (words)",
+    "CREATE INDEX IF NOT EXISTS article_head_words ON knowledge_article USING gin (head_words)",
     "CREATE INDEX IF NOT EXISTS article_title_trgm ON knowledge_article USING gin (title gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS tag_name_trgm ON knowledge_tag USING gin (name gin_trgm_ops)",
 ]
@@ -60,6 +63,7 @@ POSTGRES_REVERSE = [
     "DROP INDEX IF EXISTS tag_name_trgm",
     "DROP INDEX IF EXISTS article_title_trgm",
     "DROP INDEX IF EXISTS article_words",
+    "DROP INDEX IF EXISTS article_head_words",
     "DROP TRIGGER IF EXISTS knowledge_tag_renamed ON knowledge_tag",
     "DROP FUNCTION IF EXISTS knowledge_tag_renamed()",
     "DROP TRIGGER IF EXISTS knowledge_article_tag_words ON knowledge_article_tags",
@@ -67,6 +71,7 @@ POSTGRES_REVERSE = [
     "DROP TRIGGER IF EXISTS knowledge_article_words ON knowledge_article",
     "DROP FUNCTION IF EXISTS knowledge_article_words()",
     "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS words",
+    "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS head_words",
     "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS tag_words",
 ]
 

@@ -167,7 +167,8 @@ def test_postgres_keeps_a_weighted_document_with_indexes(requester):
             "SELECT indexdef FROM pg_indexes WHERE tablename IN ('knowledge_article', 'knowledge_tag')"
         )
         indexes = " ".join(row[0] for row in cursor.fetchall())
-    assert "gin (words)" in indexes and "gin (title gin_trgm_ops)" in indexes
+    assert "gin (words)" in indexes and "gin (head_words)" in indexes
+    assert "gin (title gin_trgm_ops)" in indexes
     assert "gin (name gin_trgm_ops)" in indexes
 
 
