@@ -261,11 +261,13 @@ class SearchLog(models.Model):
             models.Index(
                 fields=["created_at", "normalised"],
                 condition=Q(ticket__isnull=False),
+                include=["ticket", "results_count"],
                 name="searchlog_ticket_followed",
             ),
             models.Index(
                 fields=["created_at", "opened_article"],
                 condition=Q(opened_article__isnull=False),
+                include=["service", "ticket", "solved"],
                 name="searchlog_opened",
             ),
         ]

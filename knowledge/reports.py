@@ -60,14 +60,18 @@ def _searches(user: User, window: Window) -> QuerySet[SearchLog]:
 
 
 def summary(user: User, window: Window) -> dict[str, int]:
-    """How many searches, and how many found nothing, opened an article, or a ticket followed."""
-    totals = _searches(user, window).aggregate(
-        searches=Count("*"),
-        found_nothing=Count("pk", filter=Q(results_count=0)),
-        opened=Count("pk", filter=Q(opened_article__isnull=False)),
-        ticket_followed=Count("pk", filter=Q(ticket__isnull=False)),
-    )
-    return {key: value or 0 for key, value in totals.items()}
+    """How many searches, and how many found nothing, opened an article, or a ticket followed.
+
+    Four counts, each read from its own index (the window's rows alone), rather than one
+    pass over every row of the window.
+    """
+    searches = _searches(user, window)
+    return {
+        "searches": searches.count(),
+        "found_nothing": searches.filter(results_count=0).count(),
+        "opened": searches.filter(opened_article__isnull=False).count(),
+        "ticket_followed": searches.filter(ticket__isnull=False).count(),
+    }
 
 
 def found_nothing(user: User, window: Window, *, limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -102,14 +106,28 @@ def content_gaps(user: User, window: Window, *, limit: int = DEFAULT_LIMIT) -> l
 
 
 def opened_from_search(user: User, window: Window, *, limit: int = DEFAULT_LIMIT) -> list[dict]:
-    """The articles people opened from their searches in the window, most opened first."""
-    return list(
+    """The articles people opened from their searches in the window, most opened first.
+
+    Counted from the index of opened searches alone; the titles of the few shown are read
+    after.
+    """
+    rows = list(
         _searches(user, window)
         .filter(opened_article__isnull=False)
-        .values("opened_article", "opened_article__title", "opened_article__slug")
+        .values("opened_article")
         .annotate(opens=Count("*"))
         .order_by("-opens", "opened_article")[:limit]
     )
+    articles = Article.objects.visible_to(user).in_bulk([row["opened_article"] for row in rows])
+    return [
+        {
+            **row,
+            "opened_article__title": articles[row["opened_article"]].title,
+            "opened_article__slug": articles[row["opened_article"]].slug,
+        }
+        for row in rows
+        if row["opened_article"] in articles
+    ]
 
 
 def most_viewed(user: User, *, limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -192,7 +210,10 @@ def deflections(
             opened_article__isnull=False,
             ticket__isnull=True,
             solved=False,
-        ).filter(~Exists(Deflection.objects.filter(search=OuterRef("pk")))),
+        ).filter(
+            # A search's Deflection row is written after the search: within the window too.
+            ~Exists(Deflection.objects.filter(search=OuterRef("pk"), created_at__gte=window.start))
+        ),
         Deflection.Kind.NO_TICKET,
     )
     result = sorted(rows.values(), key=lambda r: (r["period"], r["service_name"]))

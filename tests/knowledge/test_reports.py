@@ -175,4 +175,4 @@ def test_each_report_costs_the_same_queries_whatever_the_volume(agent, history, 
     SearchLog.objects.update(service=service)
     with CaptureQueriesContext(connection) as many:
         run_all()
-    assert len(many) == len(few) == 11
+    assert len(many) == len(few) == 15
