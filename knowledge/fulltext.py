@@ -287,7 +287,7 @@ class PostgresFullText(FullText):
             found = column(text)
             unseen = f" AND NOT ({T}.head_words @@ {seen})" if seen else ""
             branches.append(
-                f"(SELECT {T}.id FROM {T}, q WHERE {T}.{document} @@ {found}{unseen} "
+                f"(SELECT {T}.id FROM {T}, q WHERE {T}.{document} @@ {found}{unseen} "  # nosec B608  # constants and computed numbers; typed words are parameters
                 f"AND {where} LIMIT {MAX_CANDIDATES})"
             )
             seen = found
