@@ -28,6 +28,16 @@ class LoginForm(AuthenticationForm):
     }
 
 
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "email", "class": "form-control"}
+        ),
+    )
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User

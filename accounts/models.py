@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
 
@@ -78,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by the services that take access away (deactivated, role changed, removed from a
+    # team or as its lead). It is part of the session hash, so every session signed in before
+    # no longer verifies and Django logs it out on its next request, whatever the session backend.
+    # The database default serves rows inserted without the ORM (the benchmark seed).
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 
@@ -119,6 +128,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     def team_ids(self) -> list[int]:
         """The teams this person belongs to or leads, read once per request."""
         return list(Team.objects.of(self).order_by().values_list("pk", flat=True))
+
+    def get_session_auth_hash(self) -> str:
+        return self._access_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._access_hash(secret=fallback_secret)
+
+    def _access_hash(self, *, secret: str | bytes | None) -> str:
+        """Django's HMAC of the password hash, with the session epoch mixed in once raised.
+
+        At epoch 0 it is exactly Django's own, so sessions signed in before the epoch existed
+        still verify; a password change (Django) or a bumped epoch (ours) ends them.
+        """
+        value = self.password if not self.session_epoch else f"{self.password}:{self.session_epoch}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         if self.is_active and self.is_admin:
@@ -167,6 +197,64 @@ class Team(models.Model):
         return self.name
 
 
+class AccountEvent(models.Model):
+    """One change of a person's access: who changed what, from what to what, and when.
+
+    Written by the services in accounts/services.py in the transaction of the change. On
+    Postgres a trigger refuses UPDATE and DELETE (migration 0005), as for ticket events, so
+    the people and teams an event names are protected: deactivate people, empty teams.
+    """
+
+    class Kind(models.TextChoices):
+        ROLE_CHANGED = "role_changed", "Role changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+        TEAM_ADDED = "team_added", "Added to a team"
+        TEAM_REMOVED = "team_removed", "Removed from a team"
+        TEAM_LEAD_CHANGED = "team_lead_changed", "Team lead changed"
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="account_events")
+    # Null when the system made the change (a management command, a data migration).
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="account_events"
+    )
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-created_at"], name="account_event_person")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.person}"
+
+
+class PasswordResetCounter(models.Model):
+    """How many password resets one address, or one client, asked for in one hour.
+
+    The scope is a keyed hash ("address:..." or "client:..."), so the table holds neither the
+    addresses people typed nor their IP addresses. See accounts/password_reset.py.
+    """
+
+    scope = models.CharField(max_length=64)
+    hour = models.PositiveBigIntegerField()  # hours since the Unix epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "hour"], name="one_counter_per_scope_hour")
+        ]
+        indexes = [models.Index(fields=["hour"], name="password_reset_counter_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.scope[:8]}… {self.count} in hour {self.hour}"
+
+
 class NotificationKind(models.TextChoices):
     """Every kind of message Servicedesk sends to a person; each can be switched off."""
 
@@ -180,6 +268,7 @@ class NotificationKind(models.TextChoices):
     TICKET_WITHDRAWN = "ticket_withdrawn", "A ticket I work on was withdrawn"
     SLA_WARNING = "sla_warning", "A ticket I work on nears its SLA target"
     SLA_BREACHED = "sla_breached", "A ticket in a team I lead breached its SLA"
+    SURVEY_INVITATION = "survey_invitation", "Short surveys about how we did (and one reminder)"
 
 
 class NotificationPreference(models.Model):

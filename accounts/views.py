@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from servicedesk.http import AuthedHtmxRequest
+from servicedesk.http import AuthedHtmxRequest, client_address
 
+from . import password_reset as reset
 from . import services
-from .forms import PreferencesForm, ProfileForm
+from .forms import PasswordResetRequestForm, PreferencesForm, ProfileForm
 
 
 @login_required
@@ -32,3 +34,15 @@ def profile(request: AuthedHtmxRequest) -> HttpResponse:
         )
     context = {"profile_form": profile_form, "prefs_form": prefs_form}
     return render(request, "accounts/profile.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. Every valid address gets the same answer, sent or not."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reset.request_reset(
+            form.cleaned_data["email"], client=client_address(request), now=timezone.now()
+        )
+        return redirect("accounts:password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})

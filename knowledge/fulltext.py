@@ -18,7 +18,7 @@ Both backends score the same way, so results come in the same order where they c
 Postgres keeps each article's words in a stored, weighted tsvector (`words`: title A,
 summary and tag names B, body C, English stemming) and a small one of the title, summary and
 tags (`head_words`), each with a GIN index, and trigram indexes on titles and on tag names for
-typos (migration 0002). At 20,000 articles a common word is in thousands of them; scoring
+typos (migration 0003). At 20,000 articles a common word is in thousands of them; scoring
 costs a few checks of a document per row, so only MAX_CANDIDATES rows are scored, the
 likeliest first (every term in the title, summary or tags; then two of them; then any; then
 the bodies), and a count beyond that many is "at least". SQLite keeps published articles in an

@@ -2,13 +2,28 @@
 
 The same function renders the article page, the editor's live preview and the text an
 agent inserts into a reply, so what an editor previews is what readers get.
+
+An article's screenshots are placed with `![Step 2](image:ID)`: while the Markdown is
+turned into a tree, such a reference becomes the address the image is served from. That is
+the only change made before the sanitiser, which still sees (and judges) every element and
+attribute; a reference that is not a plain image id is left as it is, and the sanitiser
+drops the unknown scheme.
 """
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 import markdown as markdown_lib
 import nh3
+from django.urls import reverse
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element  # nosec B405 - a type name; nothing is parsed
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -18,7 +33,7 @@ TAGS = {
 }  # fmt: skip
 ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
     "td": {"align"},
     "th": {"align", "scope"},
     "abbr": {"title"},
@@ -38,8 +53,42 @@ def sanitise(html: str) -> str:
     )
 
 
+# `image:12`, in any case, with stray spaces: an article image's id, nothing else.
+IMAGE_REFERENCE = re.compile(r"\s*image:(\d{1,18})\s*", re.IGNORECASE)
+
+
+def image_url(image_id: int) -> str:
+    """Where an article image is served (by `knowledge.views.image`, for those who may see it)."""
+    return reverse("knowledge:image", args=[image_id])
+
+
+class _ArticleImages(Treeprocessor):
+    """`![Step 2](image:12)` becomes an image from the served URL; `[see](image:12)` a link."""
+
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            attribute = {"img": "src", "a": "href"}.get(element.tag)
+            if attribute is None:
+                continue
+            match = IMAGE_REFERENCE.fullmatch(element.get(attribute, ""))
+            if match:
+                element.set(attribute, image_url(int(match[1])))
+                if element.tag == "img":
+                    element.set("loading", "lazy")
+
+
+class ArticleImagesExtension(Extension):
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+        # After the inline patterns (priority 20), which turn `![..](..)` into elements.
+        md.treeprocessors.register(_ArticleImages(md), "article_images", 5)
+
+
 def render_markdown(text: str) -> Markup:
     """Markdown to safe HTML: raw HTML in the source is sanitised like everything else."""
-    html = markdown_lib.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    html = markdown_lib.markdown(
+        text,
+        extensions=["extra", "sane_lists", ArticleImagesExtension()],
+        output_format="html",
+    )
     # The HTML has just been through nh3's allowlist, so it is safe to mark as such.
     return Markup(sanitise(html))  # nosec B704

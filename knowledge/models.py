@@ -151,6 +151,7 @@ class Revision(models.Model):
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=300, blank=True)
     body = models.TextField()
+    video_url = models.URLField(blank=True)
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     comment = models.CharField(max_length=300, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)

@@ -3,7 +3,7 @@
 Each report takes the person asking (reports are for staff: anyone else gets nothing) and a
 date window, and is one or two indexed queries whatever the volume: the search log's
 partial indexes cover the searches that found nothing, those a ticket followed and those
-that opened an article (migration 0003), so a window reads its own rows, never the whole log.
+that opened an article (migration 0004), so a window reads its own rows, never the whole log.
 
 Deflection follows the product's definition: a person who viewed an article and did not
 submit a ticket within half an hour, or who said "this solved it". It counts the Deflection

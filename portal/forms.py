@@ -85,3 +85,107 @@ class ReopenForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=200, required=False)
+
+
+def service_choice(label: str, empty_label: str) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Service.objects.none(),
+        required=False,
+        empty_label=empty_label,
+        widget=Select(attrs={"class": "form-select"}),
+    )
+
+
+class ServicesForm(forms.Form):
+    """A form with a `service` menu of the catalogue the person may choose from."""
+
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
+
+
+class KnowledgeSearchForm(ServicesForm):
+    """The help search: words, and optionally the service they are about."""
+
+    q = forms.CharField(label="Search for help", max_length=200, required=False)
+    service = service_choice("Service", "All services")
+
+
+class SuggestForm(ServicesForm):
+    """What the submit form sends as the person types: their summary and chosen service.
+
+    `box` names one suggestion box (one render of the form), so its many requests update
+    one row of the search log; `category` is only carried on to the form.
+    """
+
+    subject = forms.CharField(
+        label="In a few words, what do you need help with?",
+        max_length=200,
+        error_messages={"required": "Tell us in a few words what you need help with."},
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    service = service_choice("Which service is it about?", "Any service")
+    box = forms.RegexField(
+        regex=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    category = forms.ChoiceField(
+        choices=[(Ticket.Category.INCIDENT, "incident"), (Ticket.Category.REQUEST, "request")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
+class FeedbackForm(forms.Form):
+    """ "Did this solve your problem?", and what was missing (optional, after a No)."""
+
+    helpful = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda value: value == "yes"
+    )
+    comment = forms.CharField(
+        label="What was missing?",
+        required=False,
+        max_length=1000,
+        help_text="What were you looking for, or which step didn't work?",
+        error_messages={
+            "max_length": "Please keep it under %(limit_value)d characters "
+            "(this is %(show_value)d)."
+        },
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+
+
+class SurveyAnswerForm(forms.Form):
+    """The answer page's form: the score the link asks for, an optional comment, and the CES
+    question when the invitation asks it. The choices are the instrument's scale."""
+
+    score = forms.TypedChoiceField(coerce=int, label="Your answer")
+    comment = forms.CharField(
+        label="Anything you would like to tell us?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+    ces = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, instrument: str, asks_ces: bool, **kwargs: Any) -> None:
+        from surveys.models import Instrument
+        from surveys.questions import QUESTIONS, SCALES
+
+        super().__init__(*args, **kwargs)
+        score = cast(forms.TypedChoiceField, self.fields["score"])
+        score.label = QUESTIONS[instrument]
+        score.choices = [(c.score, c.label) for c in SCALES[instrument]]
+        score.error_messages["invalid_choice"] = (
+            f"Choose one of the answers, from {SCALES[instrument][0].score} "
+            f"to {SCALES[instrument][-1].score}."
+        )
+        if asks_ces:
+            ces = cast(forms.TypedChoiceField, self.fields["ces"])
+            ces.label = QUESTIONS[Instrument.CES]
+            ces.choices = [(c.score, c.label) for c in SCALES[Instrument.CES]]
+            ces.error_messages["invalid_choice"] = "Choose one of the answers, from 1 to 7."
+        else:
+            del self.fields["ces"]

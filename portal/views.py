@@ -1,5 +1,6 @@
 """The end user's pages: home, getting help, and following their own tickets."""
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from knowledge import searchlog
 from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render
@@ -20,6 +22,8 @@ from tickets.models import Attachment, Comment, Service, Ticket, TicketQuerySet
 
 from .forms import ReopenForm, ReplyForm, SearchForm, TicketForm
 
+# A suggestion box's id, as the submit form writes it.
+BOX = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # What the portal's lists of tickets show: rows of only these load a third faster.
 LIST_FIELDS = ("subject", "category", "status", "created_at", "updated_at", "service__name")
 # What the ticket page shows of its ticket (the tests count its queries: nothing else is read).
@@ -80,16 +84,6 @@ def home(request: AuthedHtmxRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def search(request: AuthedHtmxRequest) -> HttpResponse:
-    form = SearchForm(request.GET)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    tickets = my_ticket_list(request.user).search(query)[:10] if query else []
-    context = {"nav": "portal", "search_form": form, "query": query, "tickets": tickets}
-    return render(request, "portal/search.html", context)
-
-
-@login_required
-@require_GET
 def ticket_list(request: AuthedHtmxRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     tickets = my_ticket_list(request.user).order_by("-updated_at")
@@ -121,6 +115,9 @@ def ticket_create(request: AuthedHtmxRequest) -> HttpResponse:
         initial={
             "submission_token": uuid.uuid4(),
             "category": request.GET.get("category", "incident"),
+            # Carried from a search ("Still need help?") or the "search first" step.
+            "subject": request.GET.get("subject", "")[:200],
+            "service": request.GET.get("service", "")[:12],
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -143,12 +140,23 @@ def ticket_create(request: AuthedHtmxRequest) -> HttpResponse:
         except services.SubmissionLimitReached as limited:
             return slow_down(request, form, limited)
         else:
+            # The searches of the last half hour did not spare the person this ticket.
+            searchlog.record_ticket(request.user, ticket)
             messages.success(
                 request,
                 f"Thanks, we have your ticket {ticket.number}. We'll email you as it moves.",
             )
             return redirect("portal:ticket-detail", pk=ticket.pk)
-    return render(request, "portal/ticket_create.html", {"nav": "new-ticket", "form": form})
+    return render(request, "portal/ticket_create.html", _create_context(request, form))
+
+
+def _create_context(request: AuthedHtmxRequest, form: TicketForm) -> dict[str, object]:
+    # One suggestion box per form: its requests update one row of the search log. The same
+    # form sent back with an error keeps its box.
+    box = request.POST.get("box", "")
+    if not BOX.fullmatch(box):
+        box = str(uuid.uuid4())
+    return {"nav": "new-ticket", "form": form, "box": box}
 
 
 def slow_down(
@@ -156,7 +164,7 @@ def slow_down(
 ) -> HttpResponse:
     """The form again, as they filled it in, saying when they can send it: a 429."""
     form.add_error(None, str(limited))
-    context = {"nav": "new-ticket", "form": form}
+    context = _create_context(request, form)
     response = render(request, "portal/ticket_create.html", context, status=429)
     response["Retry-After"] = str(limited.retry_after.seconds)
     return response

@@ -14,11 +14,13 @@ from django_htmx.jinja import htmx_script
 FRAME_LINKS = {
     "home": "home",
     "queues": "workspace:queue",
+    "knowledge": "workspace:article-list",
     "dashboards": "dashboards:overview",
     "knowledge_reports": "dashboards:knowledge",
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",
     "new_ticket": "portal:ticket-create",
+    "help_articles": "portal:knowledge-home",
     "admin": "admin:index",
     "profile": "accounts:profile",
     "logout": "accounts:logout",

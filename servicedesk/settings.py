@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,6 +162,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# A session ends after this many minutes without a request (0: no limit). Staff sessions
+# (agents, managers, admins) reach every ticket and internal note, so theirs ends sooner.
+# Sessions still end two weeks after they were last saved (SESSION_COOKIE_AGE).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 8 * 60)
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 60)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -200,7 +206,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("BEHIND_PROXY"):
+# Behind a load balancer: trust its X-Forwarded-Proto, and take the client's address from the
+# entry it appends to X-Forwarded-For (servicedesk/http.py), for lockouts and reset limits.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 
@@ -223,6 +232,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "servicedesk.http.client_address"
 # Tickets one person may log per window (count, seconds), counted in the shared cache; 0 turns
 # a window off.
 TICKET_SUBMISSION_LIMITS = [
@@ -230,12 +240,15 @@ TICKET_SUBMISSION_LIMITS = [
     (env_int("TICKET_LIMIT_PER_DAY", 50), 24 * 60 * 60),
 ]
 
-# Email: SMTP in production; a folder of .eml files in development (see /dev/mail/).
+# Password reset requests (accounts/password_reset.py), counted per hour in the database;
+# past either limit nothing is sent and the page is the same. 0 turns a limit off.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", 20)
+
+# Email: SMTP in production (Django's backend with a deadline per message, tickets/smtp.py); a folder of .eml files in development (see /dev/mail/).
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "tickets.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -244,7 +257,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Seconds each wait on the mail server may take (connecting, one reply), and the whole
+# conversation of one message (tickets/smtp.py): it ends well before an outbox claim is
+# released as stale (a minute), or a slow send could be sent twice (checked by tickets/checks.py).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_CONVERSATION_SECONDS = env_int("EMAIL_CONVERSATION_SECONDS", 40)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Servicedesk <servicedesk@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DEV_MAIL_PAGE = env_bool("DEV_MAIL_PAGE", DEBUG)
@@ -332,6 +349,20 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "tickets.tasks.sweep_outbox", "schedule": 10.0},
     "close-resolved-tickets": {"task": "tickets.tasks.close_resolved_tickets", "schedule": 3600.0},
     "check-sla": {"task": "tickets.tasks.check_sla", "schedule": 30.0},
+    "forget-password-reset-counters": {
+        "task": "accounts.tasks.forget_password_reset_counters",
+        "schedule": 3600.0,
+    },
+    "invite-surveys": {"task": "surveys.tasks.invite_due", "schedule": 60.0},
+    "keep-survey-invitations-current": {
+        "task": "surveys.tasks.keep_invitations_current",
+        "schedule": 60.0,
+    },
+    "remind-surveys": {"task": "surveys.tasks.remind_due", "schedule": 600.0},
+    "invite-relationship-surveys": {
+        "task": "surveys.tasks.invite_relationship_due",
+        "schedule": 3600.0,
+    },
 }
 # Resolved tickets close by themselves after this many days without an answer.
 AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 5)

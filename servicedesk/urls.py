@@ -32,6 +32,7 @@ urlpatterns = [
     path("workspace/", include("workspace.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("tickets/", include("tickets.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("api/", include("servicedesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

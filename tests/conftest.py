@@ -236,7 +236,7 @@ def smtp_sink(settings):
     from tests.smtp import start_sink
 
     controller, sink = start_sink()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "tickets.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield sink

@@ -14,7 +14,11 @@ os.environ.setdefault("DEV_MAIL_PAGE", "1")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL") or "memory://")
 # A queue of this process's own, set rather than defaulted: xdist's workers inherit the
 # environment of the process that started them.
-os.environ["CELERY_QUEUE"] = f"servicedesk-tests-{os.getpid()}"
+# A Celery worker a test starts (tests/tickets/test_worker.py) is told that test's queue, so
+# the tasks it publishes itself (a beat task's nudges) reach it rather than a queue of its own.
+os.environ["CELERY_QUEUE"] = (
+    os.environ.get("TEST_WORKER_QUEUE") or f"servicedesk-tests-{os.getpid()}"
+)
 # Each test process (an xdist worker, another engineer's run) keeps to its own cache keys.
 os.environ["CACHE_KEY_PREFIX"] = f"servicedesk-tests-{os.getpid()}"
 

@@ -1,5 +1,6 @@
 """A real SMTP server for tests: aiosmtpd, on a free local port."""
 
+import asyncio
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,6 +18,8 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.replies: dict[str, str] = {}
+        # Seconds to wait before answering a command ("mail", "rcpt", "data", "quit"): a slow server.
+        self.delays: dict[str, float] = {}
 
     def refuse(self, step: str, reply: str) -> None:
         """Answer `step` (one of STEPS) with `reply`, such as "421 Try again later"."""
@@ -24,22 +27,29 @@ class Sink:
         self.replies[step] = reply
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        await asyncio.sleep(self.delays.get("mail", 0))
         if "mail" in self.replies:
             return self.replies["mail"]
         envelope.mail_from = address
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        await asyncio.sleep(self.delays.get("rcpt", 0))
         if "rcpt" in self.replies:
             return self.replies["rcpt"]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(self.delays.get("data", 0))
         if "data" in self.replies:
             return self.replies["data"]
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted"
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(self.delays.get("quit", 0))
+        return "221 Bye"
 
 
 class SinkServer(SMTP):

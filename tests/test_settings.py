@@ -15,12 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def settings_with(**environ: str) -> dict:
     script = (
         "import json; from servicedesk import settings as s; print(json.dumps({"
-        "'apps': s.INSTALLED_APPS, 'urls': s.ROOT_URLCONF, 'caches': s.CACHES}))"
+        "'apps': s.INSTALLED_APPS, 'urls': s.ROOT_URLCONF, 'caches': s.CACHES, "
+        "'email': [s.EMAIL_BACKEND, s.EMAIL_TIMEOUT, s.EMAIL_CONVERSATION_SECONDS]}))"
     )
     env = {
         **os.environ,
         "DEBUG": "1",
         "REDIS_URL": "",
+        # The run's own cache database (REDIS_CACHE_DB=7, say) must not change what is checked.
+        "REDIS_CACHE_DB": "",
+        "REDIS_CACHE_URL": "",
         "CELERY_BROKER_URL": "",
         "BENCH_ENABLED": "",
         **environ,
@@ -82,3 +86,10 @@ def test_the_cache_refuses_the_brokers_database():
         text=True,
     )
     assert out.returncode != 0 and "must not use the broker's Redis database" in out.stderr
+
+
+def test_production_mail_goes_through_the_deadline_backend_with_a_10_second_step_timeout():
+    production = settings_with(
+        DEBUG="", EMAIL_BACKEND="", EMAIL_TIMEOUT="", EMAIL_CONVERSATION_SECONDS=""
+    )
+    assert production["email"] == ["tickets.smtp.EmailBackend", 10, 40]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -28,18 +29,26 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import NotificationPreference, User
+from accounts.models import NotificationKind, NotificationPreference, User
 
 from .models import Comment, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
 # A claim older than this belongs to a worker that died mid-delivery. It must outlast one SMTP
-# conversation (EMAIL_TIMEOUT per step), or a slow send could be released and sent twice.
+# conversation, or a slow send could be released and sent twice: tickets/smtp.py ends each
+# conversation within EMAIL_CONVERSATION_SECONDS, and tickets/checks.py checks that it fits.
 STALE_CLAIM = timedelta(minutes=1)
 
 
 def wants(user: User, kind: str) -> bool:
+    """False when the person switched this kind of message off.
+
+    Only the kinds in NotificationKind can be switched off; the others (a password reset)
+    are sent to whoever asked, whatever their preferences say.
+    """
+    if kind not in NotificationKind.values:
+        return True
     return not NotificationPreference.objects.filter(user=user, kind=kind, enabled=False).exists()
 
 
@@ -133,7 +142,75 @@ def enqueue(
     return message
 
 
-def nudge_message(message_id: int) -> None:
+@dataclass(frozen=True)
+class Draft:
+    """One message for `enqueue_many`: to whom, under which unique key, about what."""
+
+    recipient_id: int
+    key: str
+    ticket_id: int | None = None
+    payload: Mapping[str, object] = field(default_factory=dict)
+
+
+# A batch nudges this many of its rows after commit; the sweep sends the rest, so a beat run
+# that queues thousands never publishes thousands of tasks while holding a web-sized budget.
+NUDGED_PER_BATCH = 50
+
+
+def enqueue_many(drafts: Sequence[Draft], *, kind: str, now: datetime) -> dict[str, OutboxMessage]:
+    """Queue many keyed messages of one kind in a few queries, inside the caller's transaction.
+
+    `enqueue()` for a beat run's thousands of survey invitations: the same rules (people who
+    cannot receive mail or opted out of the kind get nothing; a key already queued is not
+    queued again) in three reads and one bulk insert. Returns the rows queued, by key.
+    """
+    if kind not in RENDERERS:
+        raise ValueError(f"No renderer is registered for outbox messages of kind {kind!r}.")
+    if not drafts:
+        return {}
+    people = {draft.recipient_id for draft in drafts}
+    reachable = set(
+        User.objects.filter(pk__in=people, is_active=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    opted_out = set(
+        NotificationPreference.objects.filter(
+            user_id__in=people, kind=kind, enabled=False
+        ).values_list("user_id", flat=True)
+    )
+    keys = [draft.key for draft in drafts]
+    taken = set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
+    rows = [
+        OutboxMessage(
+            kind=kind,
+            recipient_id=draft.recipient_id,
+            ticket_id=draft.ticket_id,
+            key=draft.key,
+            payload=dict(draft.payload),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for draft in drafts
+        if draft.recipient_id in reachable
+        and draft.recipient_id not in opted_out
+        and draft.key not in taken
+    ]
+    OutboxMessage.objects.bulk_create(rows, batch_size=1000)
+    first = [row.pk for row in rows[:NUDGED_PER_BATCH]]
+    if first:
+        transaction.on_commit(lambda: nudge_messages(first))
+    return {str(row.key): row for row in rows}
+
+
+def nudge_messages(message_ids: Sequence[int]) -> None:
+    """Nudge each message; after the first the broker refuses, leave the rest to the sweep."""
+    for message_id in message_ids:
+        if not nudge_message(message_id):
+            return
+
+
+def nudge_message(message_id: int) -> bool:
     """Ask a worker to send one message now; if the broker is down, the sweep will."""
     from .tasks import deliver_message
 
@@ -141,6 +218,8 @@ def nudge_message(message_id: int) -> None:
         deliver_message.apply_async((message_id,), retry=False)
     except Exception as error:  # The broker being unreachable must never fail the request.
         logger.warning("Broker unavailable (%s); message %s waits for the sweep", error, message_id)
+        return False
+    return True
 
 
 Renderer = Callable[[OutboxMessage], EmailMultiAlternatives]

@@ -23,6 +23,28 @@
     });
   }
 
+  // An article's link or text from the ticket page's articles panel, put into the reply
+  // editor where the cursor is (on a line of its own), and said so for screen readers.
+  function insertIntoReply(event) {
+    var button = event.target instanceof Element && event.target.closest("[data-sd-insert]");
+    var editor = document.querySelector("#reply-form textarea[name=body]");
+    if (!button || !editor) {
+      return;
+    }
+    var text = button.getAttribute("data-sd-insert");
+    var start = editor.selectionStart, end = editor.selectionEnd;
+    var before = editor.value.slice(0, start), after = editor.value.slice(end);
+    if (before && !/\n$/.test(before)) { text = "\n" + text; }
+    if (after && !/^\n/.test(after)) { text = text + "\n"; }
+    editor.value = before + text + after;
+    editor.focus();
+    editor.selectionStart = editor.selectionEnd = before.length + text.length;
+    editor.dispatchEvent(new Event("input", { bubbles: true }));
+    var status = document.getElementById("ticket-articles-status");
+    if (status) { status.textContent = "Inserted into the reply."; }
+  }
+
+  document.addEventListener("click", insertIntoReply);
   document.addEventListener("DOMContentLoaded", openTargetDetails);
   window.addEventListener("hashchange", openTargetDetails);
   document.addEventListener("submit", guardDoubleSubmit);

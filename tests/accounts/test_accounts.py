@@ -2,10 +2,12 @@ import re
 
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import NotificationKind, NotificationPreference, User
 from accounts.services import enabled_kinds
 from tests.factories import UserFactory
+from tickets.notifications import sweep
 
 
 def test_login_with_email_and_password_lands_on_the_right_home(client, requester, agent):
@@ -55,6 +57,8 @@ def test_logout_is_a_post(client_as, requester):
 
 def test_password_reset_by_email(client, requester):
     client.post(reverse("accounts:password_reset"), {"email": "ella@example.com"})
+    assert mail.outbox == []  # queued in the outbox, sent by the worker
+    sweep(now=timezone.now())
     assert len(mail.outbox) == 1
     found = re.search(r"http://\S+/accounts/reset/\S+/", str(mail.outbox[0].body))
     assert found
@@ -117,6 +121,7 @@ def test_every_admin_page_renders(client_as, admin_user, ticket, agent):
         "accounts/team",
         "accounts/department",
         "accounts/notificationpreference",
+        "accounts/accountevent",
         "tickets/service",
         "tickets/ticket",
         "tickets/comment",
@@ -129,6 +134,10 @@ def test_every_admin_page_renders(client_as, admin_user, ticket, agent):
         assert client.get(f"/admin/{model}/").status_code == 200, model
     assert client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").status_code == 200
     assert client.get("/admin/accounts/user/add/").status_code == 200
+    person = client.get(f"/admin/accounts/user/{agent.pk}/change/")
+    assert person.status_code == 200 and 'name="teams"' in person.content.decode()
+    team = client.get(f"/admin/accounts/team/{agent.teams.get().pk}/change/")
+    assert team.status_code == 200 and 'name="members"' in team.content.decode()
 
 
 def test_create_superuser_with_email(db):

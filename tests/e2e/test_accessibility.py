@@ -15,6 +15,8 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -24,7 +26,14 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.factories import TicketFactory
+from knowledge import services as knowledge
+from knowledge.models import Article, ArticleImage, Feedback
+from surveys import links
+from surveys import services as survey_services
+from surveys.models import Invitation, SurveyRule
+from tests.factories import ArticleFactory, TicketFactory
+from tests.knowledge.helpers import current, png
+from tests.portal.test_knowledge_pages import PNG
 from tickets import notifications, services
 from tickets.models import Level, Priority, Service, SLAOutcome, SLAPolicy, Ticket
 
@@ -58,7 +67,9 @@ class Page:
             path = reverse(
                 self.url, args=[objects[a] if isinstance(a, str) else a for a in self.args]
             )
-        return f"{path}?{self.query}" if self.query else path
+        # A query may name demo objects too: "service={kb service}".
+        query = self.query.format_map(objects)
+        return f"{path}?{query}" if query else path
 
 
 SIGNED_IN = [
@@ -73,6 +84,26 @@ ANONYMOUS = [
     Page("accounts:password_reset_confirm", ("reset uid", "reset token")),
     Page("accounts:password_reset_complete"),
     Page("/no-such-page/", status=404),
+    # A survey link from an email: the answer page, a score off the scale, a link that fails.
+    Page("portal:survey-answer", ("survey invitation", "survey token"), query="score=4"),
+    Page(
+        "portal:survey-answer", ("survey invitation", "survey token"), query="score=9", status=400
+    ),
+    Page("portal:survey-answer", ("survey invitation", "forged token"), status=404),
+]
+# The help articles, as readers see them (the demo objects "kb ..." are made below).
+KNOWLEDGE = [
+    Page("portal:knowledge-home"),
+    Page("portal:knowledge-search", query="q=vpn"),
+    Page("portal:knowledge-search", query="q=no-article-says-this"),
+    Page("portal:knowledge-search", query="service={kb service}"),
+    Page("portal:knowledge-article", ("kb article",)),
+    Page("portal:knowledge-article", ("kb article",), query="q=vpn&from=form"),
+    Page("portal:knowledge-article", ("kb voted article",)),
+    Page("portal:knowledge-glad", ("kb article",), query="from=form"),
+    Page("portal:knowledge-suggest"),
+    Page("portal:knowledge-suggest", query="subject=vpn"),
+    Page("portal:knowledge-suggest", query="subject=no-article-says-this"),
 ]
 END_USER = [
     Page("portal:home"),
@@ -85,7 +116,8 @@ END_USER = [
     Page("portal:ticket-detail", ("own closed",)),
     Page("portal:ticket-create"),
     Page("portal:ticket-create", query="category=request"),
-    Page("portal:search", query="q=password"),
+    *KNOWLEDGE,
+    Page("portal:knowledge-article", ("kb agents article",), status=404),
     *SIGNED_IN,
 ]
 WORKSPACE = [
@@ -102,6 +134,15 @@ WORKSPACE = [
     Page("workspace:ticket-detail", ("team ticket",)),
     Page("workspace:ticket-detail", ("team ticket",), query="tab=history"),
     Page("dashboards:knowledge", query="days=90"),
+    Page("workspace:ticket-articles", ("team ticket",)),
+    Page("workspace:ticket-articles", ("team ticket",), query="q=vpn"),
+    Page("portal:knowledge-article", ("kb agents article",)),
+    Page("workspace:article-list"),
+    Page("workspace:article-list", query="status=published&review=due&mine=on"),
+    Page("workspace:article-new"),
+    Page("workspace:article-edit", ("article",)),
+    Page("workspace:article-history", ("article",)),
+    Page("workspace:article-review"),
     Page("portal:home"),
     *SIGNED_IN,
 ]
@@ -185,18 +226,92 @@ def demo_objects(settings, tmp_path: Path) -> dict[str, object]:
         service=email, priority=Priority.P2, subject="Desk phone for a new starter"
     )
     services.add_comment(team_ticket, body="Please try again now.", by=sam)
+    article = knowledge_article(sam, editor=User.objects.get(email=LOGINS["team-lead"]))
     notifications.sweep(now=timezone.now())
+    # The demo's recently resolved tickets, invited as the survey beat would, under the default
+    # rule the migration made (made anew: an earlier test's flush may have removed it).
+    SurveyRule.objects.get_or_create(name="Default", defaults={"is_default": True})
+    survey_services.invite_due(timezone.now())
+    invitation = Invitation.objects.filter(status=Invitation.Status.PENDING).earliest("pk")
     own = {
         f"own {status}": Ticket.objects.filter(requester=ella, status=status).earliest("pk").pk
         for status in ("new", "open", "pending", "resolved", "closed")
     }
     return {
         **own,
+        **help_articles(ella, sam),
         "team ticket": team_ticket.pk,
+        "article": article.pk,
         "mail": next(Path(settings.EMAIL_FILE_PATH).glob("*.log")).stem,
         "reset uid": urlsafe_base64_encode(force_bytes(ella.pk)),
         "reset token": default_token_generator.make_token(ella),
+        "survey invitation": invitation.pk,
+        "survey token": links.token_for(invitation, invitation.instrument),
+        "forged token": "eyJpIjoxfQ:forged:signature",
     }
+
+
+def help_articles(reader: User, agent: User) -> dict[str, object]:
+    """Articles for the knowledge pages: one with screenshots and a video, one Ella has said
+    did not help (her page asks what was missing), one for agents only."""
+    vpn = Service.objects.get(name="VPN & Remote Access")
+    body = "## Try these steps\n\n1. Restart your router.\n2. Connect to the VPN again.\n\n| Symptom | Cause |\n|---|---|\n| Drops | Router sleep |"
+    article = ArticleFactory.create(
+        title="VPN drops on home Wi-Fi",
+        slug="a11y-vpn-drops",
+        summary="Stop the VPN dropping every few minutes.",
+        body=body,
+        video_url="https://videos.example.com/vpn",
+        services=[vpn],
+        owner=agent,
+    )
+    image = ArticleImage(
+        article=article, content_type="image/png", width=1, height=1, uploaded_by=agent
+    )
+    image.caption = "The VPN icon in the tray"
+    image.file.save("tray.png", ContentFile(PNG), save=True)
+    ArticleFactory.create(
+        title="Connect to the VPN from home", slug="a11y-vpn-home", services=[vpn]
+    )
+    voted = ArticleFactory.create(
+        title="VPN password expired", slug="a11y-vpn-password", services=[vpn]
+    )
+    Feedback.objects.create(article=voted, user=reader, helpful=False)
+    agents = ArticleFactory.create(
+        title="Reissue a VPN token",
+        slug="a11y-vpn-token",
+        audience=Article.Audience.AGENTS,
+        services=[vpn],
+    )
+    return {
+        "kb service": vpn.pk,
+        "kb article": article.slug,
+        "kb voted article": voted.slug,
+        "kb agents article": agents.slug,
+    }
+
+
+def knowledge_article(author: User, *, editor: User) -> Article:
+    """A published article with a screenshot and an edit waiting for review (every state the
+    editor's pages show: the pending banner, the diff, the review queue's buttons)."""
+    text = knowledge.Text(
+        "Connect to the VPN from home",
+        "Sign in to AnyConnect with your work account.",
+        "1. Open **AnyConnect**.\n2. Type `vpn.example.com`.\n3. Sign in.",
+        "https://video.example.com/vpn",
+    )
+    article = knowledge.create_article(text=text, submit=True, by=author)
+    knowledge.approve_revision(current(article), by=editor)
+    article.refresh_from_db()
+    image = knowledge.upload_image(
+        article, file=SimpleUploadedFile("step.png", png(24, 16)), caption="Sign-in", by=author
+    )
+    changed = (
+        f"{text.body.replace('Type', 'In the server box, type')}\n\n![Sign-in](image:{image.pk})"
+    )
+    edit = knowledge.Text(text.title, text.summary, changed, text.video_url)
+    knowledge.save_edit(article, text=edit, based_on=article.current_revision_id, by=author)
+    return article
 
 
 def signed_in_cookie(email: str, url: str) -> dict[str, str]:

@@ -301,6 +301,7 @@ class Command(BaseCommand):
         self.seed_slas(departments)
         requesters = [people[name] for name, _, _ in END_USERS]
         self.seed_tickets(rng, count, services, requesters)
+        self.seed_awaiting_survey(rng, services, requesters[:4])
 
     def seed_slas(self, departments: dict[str, Department]) -> None:
         office = BusinessCalendar.objects.create(name="UK office hours", time_zone="Europe/London")
@@ -462,6 +463,49 @@ class Command(BaseCommand):
                     *sla.SLA_FIELDS,
                 ]
             )
+
+    def seed_awaiting_survey(
+        self, rng: random.Random, services: dict[str, Service], requesters: list[User]
+    ) -> None:
+        """A few tickets resolved a little over an hour ago: past the survey delay, not yet
+        invited, so the survey beat of `make run` emails their requesters within minutes."""
+        now = timezone.now()
+        for offset, requester in enumerate(requesters):
+            service = list(services.values())[offset % len(services)]
+            assignee = service.owner_team.members.order_by("pk").first() or service.owner_team.lead
+            assert assignee is not None  # nosec B101 - every demo team has members and a lead
+            subject = rng.choice(SUBJECTS[service.name])
+            created = now - timedelta(days=1, minutes=17 * offset)
+            resolved = now - timedelta(minutes=65 + 9 * offset)
+            ticket = Ticket.objects.create(
+                subject=subject,
+                description=f"Hello,\n\n{subject}. {rng.choice(DETAILS)}\n\nThanks",
+                requester=requester,
+                service=service,
+                team=service.owner_team,
+                assignee=assignee,
+                status=Ticket.Status.RESOLVED,
+                created_at=created,
+                updated_at=resolved,
+                first_responded_at=created + timedelta(minutes=40),
+                resolved_at=resolved,
+            )
+            Comment.objects.create(
+                ticket=ticket, author=assignee, body=REPLIES[-1], created_at=resolved
+            )
+            TicketEvent.objects.bulk_create(
+                [
+                    TicketEvent(ticket=ticket, actor=requester, kind=TicketEvent.Kind.CREATED,
+                                after={"status": "new"}, created_at=created),
+                    TicketEvent(ticket=ticket, actor=assignee, kind=TicketEvent.Kind.STATUS_CHANGED,
+                                before={"status": "open"}, after={"status": "resolved"},
+                                created_at=resolved),
+                ]
+            )  # fmt: skip
+            self.run_clock(
+                ticket, status=Ticket.Status.RESOLVED, last=resolved, requester_wrote=None
+            )
+            ticket.save(update_fields=list(sla.SLA_FIELDS))
 
     def run_clock(
         self, ticket: Ticket, *, status: str, last: datetime, requester_wrote: datetime | None

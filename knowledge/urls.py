@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "knowledge"
+
+urlpatterns = [
+    path("images/<int:pk>/", views.image, name="image"),
+]

@@ -1,0 +1,285 @@
+"""The portal's help pages: the knowledge home, search results, the article page and its
+"Did this solve your problem?", screenshots and video, and "Still need help?"."""
+
+import re
+from html import unescape
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from knowledge.models import Article, ArticleImage, Feedback, SearchLog, Tag
+from tests.factories import ArticleFactory, ServiceFactory
+
+HTMX = {"HX-Request": "true"}
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.fixture
+def article(service):
+    return ArticleFactory.create(
+        title="Outlook keeps asking for my password",
+        slug="outlook-password",
+        summary="Stop the repeated sign-in prompts.",
+        body="## Before you start\n\n1. Close **Outlook**.\n2. Open Credential Manager.\n\n"
+        '<script>alert(1)</script><a href="javascript:alert(2)">x</a>',
+        services=[service],
+    )
+
+
+def article_url(article: Article, **params) -> str:
+    url = reverse("portal:knowledge-article", args=[article.slug])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def test_the_home_search_box_leads_to_the_help_search(client_as, requester):
+    for page in ("portal:home", "portal:knowledge-home"):
+        html = client_as(requester).get(reverse(page)).content.decode()
+        assert f'action="{reverse("portal:knowledge-search")}"' in html
+    assert reverse("portal:search") == reverse("portal:knowledge-search")
+
+
+def test_the_nav_offers_help_articles_to_end_users(client_as, requester):
+    html = client_as(requester).get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("portal:knowledge-home")}"' in html
+
+
+def test_the_home_shows_each_services_most_useful_articles_first(client_as, requester, service):
+    ArticleFactory.create(title="Rarely useful", services=[service], helpful_count=1)
+    ArticleFactory.create(title="Most useful", services=[service], helpful_count=40)
+    ArticleFactory.create(title="Often read", services=[service], helpful_count=1, view_count=500)
+    printing = ServiceFactory.create(name="Printing")
+    ArticleFactory.create(title="Add a printer", services=[printing])
+    ArticleFactory.create(title="Guest Wi-Fi")  # no service
+    html = client_as(requester).get(reverse("portal:knowledge-home")).content.decode()
+    email = html[html.index("Email &amp; Calendar") : html.index("Printing")]
+    assert email.index("Most useful") < email.index("Often read") < email.index("Rarely useful")
+    assert "Add a printer" in html[html.index("Printing") :]
+    assert "Guest Wi-Fi" in html[html.index("Everything else") :]
+
+
+def test_the_home_reads_a_fixed_number_of_queries(
+    client_as, requester, service, django_assert_num_queries
+):
+    client = client_as(requester)
+    ArticleFactory.create(services=[service])
+    client.get(reverse("portal:knowledge-home"))
+    with django_assert_num_queries(5) as few:  # session, user, services, their articles, others
+        client.get(reverse("portal:knowledge-home"))
+    for n in range(4):
+        other = ServiceFactory.create()
+        ArticleFactory.create_batch(7, services=[other, service])
+        ArticleFactory.create(title=f"General {n}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        html = client.get(reverse("portal:knowledge-home")).content.decode()
+    assert "All 29 articles about Email &amp; Calendar" in html
+
+
+def test_search_results_show_articles_and_the_persons_tickets(
+    client_as, requester, ticket, article
+):
+    response = client_as(requester).get(reverse("portal:knowledge-search"), {"q": "outlook"})
+    html = response.content.decode()
+    assert "Outlook keeps asking for my password" in html
+    assert ticket.number in html
+    assert "writing the knowledge base" not in html  # the old placeholder
+    log = SearchLog.objects.get()
+    assert (log.query, log.results_count, log.source) == ("outlook", 1, SearchLog.Source.PORTAL)
+    result = next(h for h in re.findall(r'href="([^"]+)"', html) if "/help/articles/" in h)
+    assert f"s={log.pk}" in unescape(result)
+
+
+def test_a_search_that_finds_nothing_says_so_and_offers_to_ask(client_as, requester, article):
+    html = client_as(requester).get(reverse("portal:knowledge-search"), {"q": "payroll"})
+    page = html.content.decode()
+    assert "No help articles match “payroll”" in page
+    assert f"{reverse('portal:ticket-create')}?subject=payroll" in page
+
+
+def test_an_overlong_search_is_ignored_not_an_error(client_as, requester, article):
+    response = client_as(requester).get(reverse("portal:knowledge-search"), {"q": "x" * 500})
+    assert response.status_code == 200
+    assert not SearchLog.objects.exists()
+
+
+def test_the_article_page_renders_its_markdown_safely_and_counts_the_view(
+    client_as, requester, article
+):
+    client = client_as(requester)
+    html = client.get(article_url(article)).content.decode()
+    assert "<h2>Before you start</h2>" in html and "<strong>Outlook</strong>" in html
+    assert "<script>alert(1)</script>" not in html and "javascript:alert" not in html
+    client.get(article_url(article))  # a reload is the same reading
+    article.refresh_from_db()
+    assert article.view_count == 1
+
+
+def test_an_unknown_article_is_a_404(client_as, requester, db):
+    client = client_as(requester)
+    assert (
+        client.get(reverse("portal:knowledge-article", args=["no-such-thing"])).status_code == 404
+    )
+    vote = client.post(reverse("portal:knowledge-vote", args=["no-such-thing"]), {"helpful": "yes"})
+    assert vote.status_code == 404
+
+
+def test_screenshots_show_inline_only_as_raster_images(client_as, requester, agent, article):
+    def add(name: str, content: bytes, content_type: str) -> ArticleImage:
+        image = ArticleImage(
+            article=article, content_type=content_type, width=1, height=1, uploaded_by=agent
+        )
+        image.caption = f"Step {name}"
+        image.file.save(name, ContentFile(content), save=True)
+        return image
+
+    png = add("tray.png", PNG, "image/png")
+    svg = add("evil.svg", b"<svg onload=alert(1)>", "image/svg+xml")
+    client = client_as(requester)
+    html = client.get(article_url(article)).content.decode()
+    png_url = reverse("portal:knowledge-image", args=[article.slug, png.pk])
+    assert f'src="{png_url}"' in html and 'alt="Step tray.png"' in html
+    assert "evil.svg" not in html
+    served = client.get(png_url)
+    assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(served.streaming_content) == PNG
+    assert (
+        client.get(reverse("portal:knowledge-image", args=[article.slug, svg.pk])).status_code
+        == 404
+    )
+    other = ArticleFactory.create()
+    assert (
+        client.get(reverse("portal:knowledge-image", args=[other.slug, png.pk])).status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("video_url", "shown"),
+    [("https://videos.example.com/vpn", True), ("ftp://files.example.com/vpn.mp4", False)],
+)
+def test_a_video_link_is_offered_when_it_is_a_web_link(
+    client_as, requester, article, video_url, shown
+):
+    article.video_url = video_url
+    article.save(update_fields=["video_url"])
+    html = client_as(requester).get(article_url(article)).content.decode()
+    assert ("Watch a short video" in html) is shown
+    assert (f'href="{video_url}"' in html) is shown
+
+
+def test_related_articles_share_a_service_or_a_tag(client_as, requester, service, article):
+    vpn = Tag.objects.create(name="vpn")
+    article.tags.add(vpn)
+    ArticleFactory.create(title="Share your calendar", services=[service])
+    tagged = ArticleFactory.create(title="VPN from home")
+    tagged.tags.add(vpn)
+    ArticleFactory.create(title="Add a printer", services=[ServiceFactory.create()])
+    html = client_as(requester).get(article_url(article)).content.decode()
+    related = html[html.index("Related articles") :]
+    assert "Share your calendar" in related and "VPN from home" in related
+    assert "Add a printer" not in related
+
+
+def test_yes_thanks_the_reader_and_can_be_changed(client_as, requester, article):
+    client = client_as(requester)
+    vote = reverse("portal:knowledge-vote", args=[article.slug])
+    response = client.post(vote, {"helpful": "yes"})
+    assert response.status_code == 302 and response["Location"].endswith("#feedback")
+    assert "Thanks, glad it helped" in client.get(response["Location"]).content.decode()
+    client.post(vote, {"helpful": "no"})
+    article.refresh_from_db()
+    assert (article.helpful_count, article.unhelpful_count) == (0, 1)
+
+
+def test_no_asks_what_was_missing_and_takes_an_answer(client_as, requester, article):
+    client = client_as(requester)
+    vote = reverse("portal:knowledge-vote", args=[article.slug])
+    fragment = client.post(vote, {"helpful": "no"}, headers=HTMX).content.decode()
+    assert "<html" not in fragment and 'id="feedback"' in fragment
+    assert "What was missing?" in fragment and "(optional)" in fragment
+    fragment = client.post(
+        vote, {"helpful": "no", "comment": "Where is Credential Manager?"}, headers=HTMX
+    ).content.decode()
+    assert "Thanks for telling us" in fragment
+    assert Feedback.objects.get().comment == "Where is Credential Manager?"
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_an_overlong_comment_is_refused_with_a_message_and_kept(
+    client_as, requester, article, headers
+):
+    response = client_as(requester).post(
+        reverse("portal:knowledge-vote", args=[article.slug]),
+        {"helpful": "no", "comment": "a" * 1001},
+        headers=headers,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Please keep it under 1000 characters (this is 1001)." in html
+    assert "a" * 1001 in html
+    assert not Feedback.objects.exists()
+
+
+def test_a_vote_that_is_neither_yes_nor_no_changes_nothing(client_as, requester, article):
+    response = client_as(requester).post(
+        reverse("portal:knowledge-vote", args=[article.slug]), {"helpful": "maybe"}
+    )
+    assert response.status_code == 200
+    assert not Feedback.objects.exists()
+
+
+def test_still_need_help_carries_the_search_to_the_submit_form(
+    client_as, requester, service, article
+):
+    client = client_as(requester)
+    html = client.get(article_url(article, q="outlook+password+again")).content.decode()
+    create = reverse("portal:ticket-create")
+    assert f"{create}?subject=outlook+password+again&amp;service={service.pk}" in html
+    form = client.get(f"{create}?subject=outlook+password+again&service={service.pk}")
+    page = form.content.decode()
+    assert 'value="outlook password again"' in page
+    assert re.search(rf'<option value="{service.pk}" selected>', page)
+
+
+def test_an_article_opened_from_the_submit_form_offers_this_solved_it(
+    client_as, requester, article
+):
+    client = client_as(requester)
+    plain = client.get(article_url(article)).content.decode()
+    assert "This solved it" not in plain
+    asking = client.get(article_url(article, q="outlook", **{"from": "form"})).content.decode()
+    assert "This solved it" in asking and "still open in the other tab" in asking
+    assert "Does this answer your question about “outlook”?" in asking
+
+
+def test_the_article_page_reads_a_fixed_number_of_queries(
+    client_as, requester, agent, service, article, django_assert_num_queries
+):
+    client = client_as(requester)
+    client.get(article_url(article))
+    # Session, user, article, its services and tags, the opened search, the reader's vote,
+    # screenshots, related articles; and the view's savepoint.
+    with django_assert_num_queries(11) as few:
+        client.get(article_url(article, s=1))
+    vpn = Tag.objects.create(name="vpn")
+    article.tags.add(vpn)
+    article.services.add(ServiceFactory.create())
+    for n in range(6):
+        ArticleFactory.create(services=[service]).tags.add(vpn)
+        image = ArticleImage(article=article, content_type="image/png", width=1, height=1)
+        image.uploaded_by = agent
+        image.file.save(f"step{n}.png", ContentFile(PNG), save=True)
+    with django_assert_num_queries(len(few.captured_queries)):
+        html = client.get(article_url(article, s=1)).content.decode()
+    assert html.count("<figure") == 6
+
+
+def test_a_service_no_longer_offered_searches_every_service(client_as, requester, article):
+    retired = ServiceFactory.create(is_active=False)
+    response = client_as(requester).get(
+        reverse("portal:knowledge-search"), {"q": "outlook", "service": retired.pk}
+    )
+    assert "Outlook keeps asking for my password" in response.content.decode()
