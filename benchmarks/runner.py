@@ -62,16 +62,17 @@ KNOWLEDGE_QUERIES = {
 SUGGESTION_QUERY = "printer not work"
 
 
-def knowledge_paths() -> tuple[str, str]:
-    """The portal's knowledge search and suggestions, or the benchmark's stand-ins for them.
+def knowledge_paths() -> tuple[str, str, str]:
+    """The portal's knowledge search and suggestions (with the suggestions' field for what
+    is typed), or the benchmark's stand-ins for them.
 
     The stand-ins (benchmarks/views.py) call the same search and log the search as the
-    portal does, behind the same middleware; they are used until the portal has its pages.
+    portal does, behind the same middleware; they are used where the portal has no pages.
     """
     try:
-        return reverse("portal:knowledge-search"), reverse("portal:knowledge-suggest")
+        return reverse("portal:knowledge-search"), reverse("portal:knowledge-suggest"), "subject"
     except NoReverseMatch:
-        return "/bench/knowledge/search/", "/bench/knowledge/suggest/"
+        return "/bench/knowledge/search/", "/bench/knowledge/suggest/", "q"
 
 
 @dataclass
@@ -165,7 +166,7 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
         raise RuntimeError("The benchmark agent's teams own no service: seed the database first.")
     # Tickets the run submits go to another team, so they don't pile up in the measured queues.
     elsewhere = Service.objects.exclude(owner_team__members=agent).order_by("pk").first() or service
-    search_path, suggest_path = knowledge_paths()
+    search_path, suggest_path, typed = knowledge_paths()
     submit = _http(base, "GET", "/portal/tickets/new/", cookie=people["end_user"].cookie)
     form_token = _form_token(submit.body)
 
@@ -227,11 +228,13 @@ def build_plan(base: str, *, concurrency: int, seconds: float) -> dict[str, Any]
             )
             for name, query in KNOWLEDGE_QUERIES.items()
         ),
+        # As the submit form asks for them while the person types: the fragment, for htmx.
         page(
             "knowledge suggestions",
-            f"{suggest_path}?{urllib.parse.urlencode({'q': SUGGESTION_QUERY})}",
+            f"{suggest_path}?{urllib.parse.urlencode({typed: SUGGESTION_QUERY})}",
             "end_user",
             "knowledge",
+            headers={"HX-Request": "true"},
         ),
         page("knowledge reports", "/dashboards/knowledge/", "manager", "dashboard"),
     ]
