@@ -22,7 +22,7 @@ def request(base: str, page: dict[str, Any]) -> tuple[float, int, int | None]:
     """One request on a fresh connection; returns (seconds, status, SQL queries)."""
     url = urllib.parse.urlsplit(base)
     body = None
-    headers = {"Cookie": page.get("cookie", ""), "Host": url.netloc}
+    headers = {"Cookie": page.get("cookie", ""), "Host": url.netloc, **page.get("headers", {})}
     if page.get("form") is not None:
         form = dict(page["form"])
         if "submission_token" in form:

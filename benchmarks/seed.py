@@ -77,11 +77,22 @@ REGIONS = ["EMEA", "Americas", "APAC"]
 class Volumes:
     tickets: int
     end_users: int
+    # 20,000 articles and a million searches at a million tickets (the knowledge issue's
+    # volumes); proportionally fewer for small runs unless given.
+    articles: int = 0
+    searches: int = 0
 
     @classmethod
-    def for_tickets(cls, tickets: int) -> Volumes:
+    def for_tickets(
+        cls, tickets: int, *, articles: int | None = None, searches: int | None = None
+    ) -> Volumes:
         # 50,000 people at a million tickets; proportionally fewer for small runs.
-        return cls(tickets=tickets, end_users=max(200, min(50_000, tickets // 20)))
+        return cls(
+            tickets=tickets,
+            end_users=max(200, min(50_000, tickets // 20)),
+            articles=max(500, min(20_000, tickets // 50)) if articles is None else articles,
+            searches=tickets if searches is None else searches,
+        )
 
 
 def seeded_size() -> int | None:
@@ -107,6 +118,10 @@ def seed(volumes: Volumes, *, log: Callable[[str], object] = print) -> float:
             ("events", lambda: _events(cursor)),
             ("a long thread", lambda: _long_thread(cursor)),
             ("SLA clocks", ensure_sla),
+            (
+                f"{volumes.articles:,} articles and {volumes.searches:,} searches",
+                lambda: ensure_knowledge(volumes),
+            ),
         ]
         for label, step in steps:
             step_started = time.monotonic()
@@ -321,6 +336,21 @@ def _long_thread(cursor: CursorWrapper) -> None:
         FROM generate_series(1, 120) k""",
         [ticket_id, agent_id],
     )
+
+
+def ensure_knowledge(volumes: Volumes) -> bool:
+    """Seed the knowledge base and its search log, once (older seeds had none)."""
+    from knowledge.models import Article
+
+    from .seed_knowledge import seed_knowledge
+
+    if Article.objects.exists():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+        seed_knowledge(cursor, articles=volumes.articles, searches=volumes.searches)
+    _analyze(lambda line: None)
+    return True
 
 
 def ensure_sla() -> bool:

@@ -6,4 +6,9 @@ from servicedesk.urls import urlpatterns as site_urlpatterns
 
 from . import views
 
-urlpatterns = [*site_urlpatterns, path("bench/floor/", views.floor, name="bench-floor")]
+urlpatterns = [
+    *site_urlpatterns,
+    path("bench/floor/", views.floor, name="bench-floor"),
+    path("bench/knowledge/search/", views.knowledge_search, name="bench-knowledge-search"),
+    path("bench/knowledge/suggest/", views.knowledge_suggest, name="bench-knowledge-suggest"),
+]

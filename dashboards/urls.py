@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import satisfaction, views
+from . import knowledge, satisfaction, views
 
 app_name = "dashboards"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("satisfaction/", satisfaction.satisfaction, name="satisfaction"),
     path("pulse/", satisfaction.team_pulse, name="pulse"),
+    path("knowledge/", knowledge.knowledge_reports, name="knowledge"),
 ]

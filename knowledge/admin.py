@@ -9,18 +9,24 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from servicedesk.admin import ReadOnlyAdmin
+from servicedesk import versions
+from servicedesk.admin import ReadOnlyAdmin, VersionedAdmin
 
 from . import services
 from .models import Article, Revision, SynonymGroup, Tag
 
 
 @admin.register(SynonymGroup)
-class SynonymGroupAdmin(admin.ModelAdmin):
-    """The words searchers use for the same thing; search widens a query with its group."""
+class SynonymGroupAdmin(VersionedAdmin):
+    """The words searchers use for the same thing; search widens a query with its group.
+
+    Every process keeps a copy of the groups (knowledge/querying.py): saves and deletes bump
+    its version, so the next search everywhere uses the new words.
+    """
 
     list_display = ["words", "updated_at"]
     search_fields = ["words"]
+    versions_bumped = (versions.SYNONYMS,)
 
 
 @admin.register(Tag)

@@ -123,6 +123,11 @@ class Article(models.Model):
                 name="article_published_useful",
             ),
             models.Index(fields=["status", "review_by"], name="article_status_review"),
+            models.Index(
+                fields=["-view_count"],
+                condition=Q(status="published"),
+                name="article_published_viewed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -247,6 +252,35 @@ class SearchLog(models.Model):
             models.Index(fields=["user", "-created_at"], name="searchlog_user_recent"),
             models.Index(fields=["normalised", "created_at"], name="searchlog_normalised"),
             models.Index(fields=["user", "box"], condition=~Q(box=""), name="searchlog_box"),
+            # The reports' windows: searches that found nothing, that a ticket followed anyway,
+            # and that opened an article.
+            models.Index(
+                fields=["created_at", "normalised"],
+                condition=Q(results_count=0),
+                name="searchlog_found_nothing",
+            ),
+            models.Index(
+                fields=["created_at", "normalised"],
+                condition=Q(ticket__isnull=False),
+                include=["ticket", "results_count"],
+                name="searchlog_ticket_followed",
+            ),
+            models.Index(
+                fields=["created_at", "opened_article"],
+                condition=Q(opened_article__isnull=False),
+                include=["service", "ticket", "solved"],
+                name="searchlog_opened",
+            ),
+        ]
+        constraints = [
+            # A suggestion box keeps one row while the person types: two requests racing
+            # from one box cannot both insert one (knowledge/searchlog.py).
+            models.UniqueConstraint(
+                fields=["user", "box"],
+                condition=~Q(box="")
+                & Q(opened_article__isnull=True, ticket__isnull=True, solved=False),
+                name="searchlog_one_open_row_per_box",
+            )
         ]
 
     def __str__(self) -> str:
@@ -277,6 +311,7 @@ class Feedback(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "user"], name="one_vote_per_reader")
         ]
+        indexes = [models.Index(fields=["created_at"], name="feedback_created")]
 
     def __str__(self) -> str:
         return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
@@ -339,6 +374,7 @@ class TicketLink(models.Model):
                 fields=["ticket", "article"], name="one_link_per_ticket_article"
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="ticketlink_created")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} - {self.article_id}"

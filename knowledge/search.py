@@ -1,21 +1,32 @@
 """Finding articles for a reader's words.
 
 `search()` is the one entry point: the portal's search page, the suggestions while typing
-and the agent's suggestions all call it, and it only ever returns what `for_readers(user)`
-allows.
+and the agent's suggestions all call it (or `search_results()`, which also counts), and it
+only ever returns what `Article.objects.for_readers(user)` allows: the ranking runs inside
+that queryset's SQL, so what a reader may not read is neither found nor counted.
+
+How a query becomes terms is in `knowledge.querying`, how the database ranks them in
+`knowledge.fulltext`, how snippets are marked in `knowledge.snippets`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Q
-from markupsafe import Markup, escape
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection
+from markupsafe import Markup
 
 from accounts.models import User
 from tickets.models import Service
 
+from . import fulltext, querying, snippets
 from .models import Article
+from .querying import normalise
+
+__all__ = ["Hit", "Results", "normalise", "search", "search_results"]
+
+MAX_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -23,30 +34,96 @@ class Hit:
     article: Article
     snippet: Markup
     rank: float
+    # The title with the searched words marked (escaped, like the snippet).
+    title: Markup = field(default_factory=Markup)
 
 
-def normalise(query: str) -> str:
-    """The form of a query that reports group by: lower case, single spaces."""
-    return " ".join(query.lower().split())[:200]
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    # How many articles the reader may read match in all (for "21 articles" and pages); on
+    # Postgres at most fulltext.MAX_CANDIDATES: beyond it, read "at least".
+    total: int
 
 
-def search(user: User, query: str, *, service: Service | None = None, limit: int = 10) -> list[Hit]:
+def search(
+    user: User,
+    query: str,
+    *,
+    service: Service | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    audience: str | None = None,
+) -> list[Hit]:
     """The articles `user` may read that best match `query`, best first.
 
-    A first, plain version (every word somewhere in the title, summary or body); the
-    ranked full-text search replaces its body and keeps its signature.
+    `service` keeps the articles filed under it; `audience` ("everyone") keeps articles an
+    agent may share with a requester.
     """
-    words = normalise(query).split()
-    if not words:
-        return []
-    articles = Article.objects.for_readers(user)
-    for word in words:
-        articles = articles.filter(
-            Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+    return search_results(
+        user, query, service=service, limit=limit, offset=offset, audience=audience
+    ).hits
+
+
+def search_results(
+    user: User,
+    query: str,
+    *,
+    service: Service | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    audience: str | None = None,
+) -> Results:
+    """`search()`'s hits and the number of matching articles the reader may read."""
+    terms = querying.terms(query)
+    readable = _readable(user, service=service, audience=audience)
+    if not terms or readable is None or limit <= 0:
+        return Results(hits=[], total=0)
+    engine = fulltext.backend()
+    engine.weigh(terms, readable)
+    ranked = engine.rank(terms, readable, limit=min(limit, MAX_LIMIT), offset=max(offset, 0))
+    if not ranked.ids:
+        return Results(hits=[], total=ranked.total)
+    # The same road again: the rows shown come from the reader's own queryset.
+    articles = Article.objects.for_readers(user).in_bulk(ranked.ids)
+    marker = snippets.Highlighter(terms)
+    hits = [
+        Hit(
+            article=article,
+            snippet=marker.snippet(article.summary, article.body),
+            rank=ranked.scores[article.pk],
+            title=marker.mark(article.title)[0],
         )
-    if service is not None:
-        articles = articles.filter(services=service)
-    return [
-        Hit(article=article, snippet=escape(article.summary), rank=1.0)
-        for article in articles.order_by("-helpful_count", "title")[:limit]
+        for article in (articles[pk] for pk in ranked.ids if pk in articles)
     ]
+    return Results(hits=hits, total=ranked.total)
+
+
+def _readable(
+    user: User, *, service: Service | None, audience: str | None
+) -> tuple[str, list] | None:
+    """What `user` may read (through `for_readers`), as a condition on the articles' table
+    (`knowledge_article`) for the ranking's SQL; None when the reader may read nothing."""
+    articles = Article.objects.for_readers(user)
+    if audience is not None:
+        articles = articles.filter(audience=audience)
+    query = articles.query
+    try:
+        if len(query.alias_map) == 1:
+            # Conditions on the article's own columns, checked on the row being ranked.
+            where, params = query.get_compiler(connection=connection).compile(query.where)
+        else:
+            where, params = articles.order_by().values("pk").query.sql_with_params()
+            where = f'"knowledge_article"."id" IN ({where})'
+    except EmptyResultSet:
+        return None
+    except FullResultSet:
+        where, params = "1 = 1", []
+    params = list(params)
+    if service is not None:
+        where += (
+            " AND EXISTS (SELECT 1 FROM knowledge_article_services s "
+            'WHERE s.article_id = "knowledge_article"."id" AND s.service_id = %s)'
+        )
+        params.append(service.pk)
+    return f"({where})", params

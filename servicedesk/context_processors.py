@@ -18,6 +18,7 @@ FRAME_LINKS = {
     "followups": "workspace:followups",
     "pulse": "workspace:pulse",
     "dashboards": "dashboards:overview",
+    "knowledge_reports": "dashboards:knowledge",
     "portal": "portal:home",
     "my_tickets": "portal:ticket-list",
     "new_ticket": "portal:ticket-create",

@@ -21,6 +21,7 @@ KEY = "version:{}"
 # What each version covers; the app that owns the rows bumps it.
 PEOPLE = "people"  # users (role, active, name), teams and their members: accounts
 CATALOGUE = "catalogue"  # services, SLA policies, calendars with hours and holidays: tickets
+SYNONYMS = "synonyms"  # the synonym groups search widens queries with: knowledge
 
 
 def read(*names: str) -> str:

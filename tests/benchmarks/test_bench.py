@@ -25,7 +25,10 @@ def vacuum_counts() -> tuple[int, int]:
 
 @pytest.fixture
 def tiny(settings):
-    seed.seed(seed.Volumes(tickets=1500, end_users=200), log=lambda line: None)
+    seed.seed(
+        seed.Volumes(tickets=1500, end_users=200, articles=400, searches=5000),
+        log=lambda line: None,
+    )
 
 
 def test_seeded_tickets_have_sla_clocks_and_the_beat_cycle_is_timed(tiny):
@@ -68,6 +71,7 @@ def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server)
         "ticket, long thread",
     } <= pages
     assert {"submit (POST)", "portal home", "login page"} <= pages
+    assert {"knowledge search, sentence", "knowledge suggestions", "knowledge reports"} <= pages
     assert [row["page"] for row in rows if row["errors"]] == []
     assert all(row["requests"] > 0 and row["p50_ms"] > 0 for row in rows)
     floor = next(row for row in rows if row["page"] == "floor")
@@ -81,3 +85,19 @@ def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server)
     assert not submitted.exists()
     with pytest.raises(IntegrityError):  # the audit trail is append-only again
         TicketEvent.objects.all().delete()
+
+
+def test_seed_shapes_a_knowledge_base_with_a_search_history(tiny):
+    from knowledge.models import Article, SearchLog
+    from knowledge.search import search
+
+    assert Article.objects.count() == 400 and SearchLog.objects.count() == 5000
+    assert 0.9 < Article.objects.published().count() / 400 < 1
+    assert Article.objects.filter(tags__isnull=False).distinct().count() == 400
+    assert 0.1 < SearchLog.objects.filter(results_count=0).count() / 5000 < 0.3
+    assert SearchLog.objects.filter(opened_article__isnull=False).exists()
+    reader = runner.typical_end_user()
+    hits = search(reader, "teams keeps asking for password")
+    assert hits and hits[0].article.title.startswith("Teams keeps asking for a password")
+    assert search(reader, runner.SUGGESTION_QUERY)
+    assert seed.ensure_knowledge(seed.Volumes.for_tickets(1500)) is False  # seeded once

@@ -135,6 +135,7 @@ WORKSPACE = [
     Page("workspace:queue", query="queue=all&status=cancelled"),
     Page("workspace:ticket-detail", ("team ticket",)),
     Page("workspace:ticket-detail", ("team ticket",), query="tab=history"),
+    Page("dashboards:knowledge", query="days=90"),
     Page("workspace:ticket-articles", ("team ticket",)),
     Page("workspace:ticket-articles", ("team ticket",), query="q=vpn"),
     Page("portal:knowledge-article", ("kb agents article",)),

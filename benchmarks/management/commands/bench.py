@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils import timezone
 
 from benchmarks import runner, seed
 
@@ -19,6 +20,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tickets", type=int, default=1_000_000)
         parser.add_argument("--seconds", type=float, default=8.0, help="time per page")
+        parser.add_argument(
+            "--articles",
+            type=int,
+            default=None,
+            help="knowledge articles (default: tickets / 50, at most 20,000)",
+        )
+        parser.add_argument(
+            "--searches",
+            type=int,
+            default=None,
+            help="logged searches (default: as many as tickets)",
+        )
         parser.add_argument("--concurrency", type=int, default=4)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
         parser.add_argument(
@@ -33,6 +46,8 @@ class Command(BaseCommand):
         *args: object,
         tickets: int,
         seconds: float,
+        articles: int | None,
+        searches: int | None,
         concurrency: int,
         workers: int,
         pages: str,
@@ -47,9 +62,10 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         seed_seconds = None
         size = seed.seeded_size()
+        volumes = seed.Volumes.for_tickets(tickets, articles=articles, searches=searches)
         if size is None:
             self.stdout.write(f"Seeding {tickets:,} tickets into {db['NAME']}...")
-            seed_seconds = seed.seed(seed.Volumes.for_tickets(tickets), log=self.stdout.write)
+            seed_seconds = seed.seed(volumes, log=self.stdout.write)
             self.stdout.write(f"Seeded in {seed_seconds:.0f}s.")
         elif size != tickets:
             raise CommandError(
@@ -59,6 +75,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Reusing {db['NAME']} with {size:,} tickets.")
             if seed.ensure_sla():
                 self.stdout.write("Added SLA policies and clocks to the seeded tickets.")
+            if seed.ensure_knowledge(volumes):
+                self.stdout.write(
+                    f"Added {volumes.articles:,} articles and {volumes.searches:,} searches."
+                )
         self.stdout.write(f"Vacuumed the tickets table in {seed.tidy_tickets():.1f}s.")
         sla_cycle = runner.time_sla_cycle()
         self.stdout.write(
@@ -74,10 +94,12 @@ class Command(BaseCommand):
                 plan["pages"] = [
                     page for page in plan["pages"] if any(w in page["name"] for w in wanted)
                 ]
+            started = timezone.now()
             try:
                 rows = runner.drive(plan)
             finally:
                 runner.remove_run_tickets()
+                runner.remove_run_searches(since=started)
         self.stdout.write(runner.table(rows))
         if pages:
             return
