@@ -19,6 +19,7 @@ from datetime import datetime
 from django.db import transaction
 
 from knowledge.models import Article
+from servicedesk import versions
 
 from . import history
 from .files import ArticleSpec, read_articles, read_edits, read_searches, read_synonyms
@@ -56,6 +57,7 @@ def load(*, now: datetime, seed: int = 12) -> Loaded | None:
         articles = writer.write()
         revisions = writer.write_edits(read_edits(), articles)
         add_synonyms(read_synonyms())
+        versions.bump(versions.SYNONYMS)  # searches in running processes widen with them now
         make_editor(writer.people[EDITOR])
         played = history.play(
             rng, now=now, specs=specs, articles=articles, searches=read_searches()
