@@ -1,6 +1,8 @@
 """The surveys services (one module per sub-domain), re-exported for callers."""
 
-from .answering import check_score, open_follow_up_if_low, record_answer
+from surveys.followups import open_follow_up_if_low
+
+from .answering import check_score, record_answer
 from .invitations import (
     cancel_reopened,
     invite_due,

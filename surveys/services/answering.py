@@ -6,13 +6,11 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from surveys import followups
 from surveys.links import Link, LinkRefused, refusal_for
-from surveys.models import SCORE_RANGES, Answer, FollowUp, Instrument, Invitation, SurveySettings
-from tickets.calendars import add_business_minutes
-from tickets.models import OutboxMessage, SLAPolicy, Ticket
+from surveys.models import SCORE_RANGES, Answer, Instrument, Invitation, SurveySettings
+from tickets.models import OutboxMessage
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -91,60 +89,3 @@ def record_answer(
     for answer in answers:
         followups.open_follow_up_if_low(answer, now=now)  # closing the loop: surveys/followups.py
     return answers
-
-
-# A lead has one working day (of the ticket's business calendar) to contact the person.
-FOLLOW_UP_BUSINESS_MINUTES = 8 * 60
-
-
-def is_low(answer: Answer, config: SurveySettings) -> bool:
-    """CSAT 1-2, NPS 0-6 (a detractor), CES 1-3, with the settings' thresholds."""
-    thresholds: dict[str, int] = {
-        Instrument.CSAT: config.csat_low_at_most,
-        Instrument.NPS: config.nps_low_at_most,
-        Instrument.CES: config.ces_low_at_most,
-    }
-    return answer.score <= thresholds[answer.instrument]
-
-
-def follow_up_due(ticket: Ticket | None, *, now: datetime) -> datetime:
-    """One working day later in the ticket's SLA calendar (the default policy's without one)."""
-    policy = ticket.sla_policy if ticket is not None and ticket.sla_policy_id else None
-    if policy is None:
-        policy = SLAPolicy.objects.filter(is_default=True, is_active=True).first()
-    if policy is None or not policy.calendar.schedule().has_hours:
-        return now + timedelta(days=1)
-    return add_business_minutes(policy.calendar.schedule(), now, FOLLOW_UP_BUSINESS_MINUTES)
-
-
-def open_follow_up_if_low(answer: Answer, *, now: datetime | None = None) -> FollowUp | None:
-    """Closing the loop: a low answer opens a follow-up for the lead of the ticket's team.
-
-    Called inside `record_answer`'s transaction for every answer written or changed, so it
-    is idempotent: one follow-up per invitation (a low CSAT and a low CES are one person to
-    call). An answer changed to a good score within the change window withdraws the
-    follow-up it opened, unless the lead has already made contact.
-    """
-    now = now or timezone.now()
-    invitation = answer.invitation
-    config = SurveySettings.load()
-    existing = FollowUp.objects.filter(answer__invitation=invitation).first()
-    if not is_low(answer, config):
-        still_low = any(is_low(other, config) for other in invitation.answers.all())
-        if not still_low and existing and existing.is_open and existing.contacted_at is None:
-            existing.delete()
-            return None
-        return existing
-    if existing is not None:
-        return existing
-    ticket = invitation.ticket
-    team = ticket.team if ticket is not None else None
-    return FollowUp.objects.create(
-        answer=answer,
-        person_id=invitation.person_id,
-        ticket=ticket,
-        team=team,
-        owner=team.lead if team is not None else None,
-        created_at=now,
-        due_at=follow_up_due(ticket, now=now),
-    )
