@@ -290,6 +290,8 @@ def _article_context(
         "feedback_form": forms.get("feedback_form") or FeedbackForm(),
         "trail": trail,
         "still_need_help": trail.ticket_url(article),
+        # "What was missing?" was answered (an empty answer too): the form is not asked again.
+        "comment_sent": request.POST.get("step") == "comment" or request.GET.get("sent") == "1",
     }
 
 
@@ -326,7 +328,10 @@ def article_vote(request: AuthedHtmxRequest, slug: str) -> HttpResponse:
             add_service_error(form, error)
         else:
             if not request.htmx:
-                return redirect(trail.article_url(article) + "#feedback")
+                url = trail.article_url(article)
+                if data["comment"] or request.POST.get("step") == "comment":
+                    url += ("&" if "?" in url else "?") + "sent=1"
+                return redirect(url + "#feedback")
             form = FeedbackForm()
     context = _article_context(request, article, trail, feedback_form=form)
     fragments = ["article-feedback"] if request.htmx else []

@@ -208,6 +208,22 @@ def test_no_asks_what_was_missing_and_takes_an_answer(client_as, requester, arti
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX])
+def test_sending_what_was_missing_empty_still_thanks_the_reader(
+    client_as, requester, article, headers
+):
+    """The trial pressed Send with the optional field empty and got the same form back."""
+    client = client_as(requester)
+    vote = reverse("portal:knowledge-vote", args=[article.slug])
+    client.post(vote, {"helpful": "no"}, headers=HTMX)
+    response = client.post(
+        vote, {"helpful": "no", "step": "comment", "comment": ""}, headers=headers, follow=True
+    )
+    html = response.content.decode()
+    assert "Thanks for telling us" in html and "What was missing?" not in html
+    assert not Feedback.objects.get().helpful
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX])
 def test_an_overlong_comment_is_refused_with_a_message_and_kept(
     client_as, requester, article, headers
 ):
