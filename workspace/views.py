@@ -17,6 +17,7 @@ from servicedesk.database import custom_plans
 from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render, render_fragments
+from surveys import on_ticket
 from surveys.models import Answer
 from surveys.questions import label_of
 from tickets import reference, services, sla_reports
@@ -80,10 +81,14 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def get_ticket(request: AuthedHtmxRequest, pk: int) -> Ticket:
+def get_ticket(request: AuthedHtmxRequest, pk: int, *, for_page: bool = False) -> Ticket:
+    """The ticket `pk` if the person may see it; `for_page` also reads, in the same row,
+    what only the whole page shows (the requester's survey answers)."""
     tickets = Ticket.objects.visible_to(request.user).select_related(
         "requester__department", "service", "team", "assignee", "sla_policy__calendar"
     )
+    if for_page:
+        tickets = on_ticket.with_answers(tickets, request.user)
     return get_object_or_404(tickets, pk=pk)
 
 
@@ -193,18 +198,19 @@ def _survey_answers(request: AuthedHtmxRequest, ticket: Ticket) -> Callable[[], 
     """The requester's survey answers about the ticket, read when the page shows them.
 
     Only a resolved or closed ticket can have them (a reopen cancels an unanswered survey),
-    so other tickets cost no query, and htmx fragments, which do not show them, none either.
+    so other tickets cost no query. The ticket page reads them with the ticket itself
+    (`get_ticket(for_page=True)`); a page shown after a change reads them when it shows
+    them, and htmx fragments, which do not show them, not at all.
     """
     if ticket.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
         return None
+    read = on_ticket.answers_of(ticket)
+    if read is not None:
+        return lambda: read
 
     def answers() -> list[Answer]:
-        return list(
-            Answer.objects.visible_to(request.user)
-            .filter(invitation__ticket_id=ticket.pk)
-            .select_related("follow_up")
-            .order_by("instrument")
-        )
+        read = Answer.objects.visible_to(request.user).filter(invitation__ticket_id=ticket.pk)
+        return sorted(read.select_related("follow_up"), key=on_ticket.asked_first)
 
     return answers
 
@@ -221,7 +227,7 @@ def _render_ticket(
 @staff_required
 @require_GET
 def ticket_detail(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
-    return _render_ticket(request, get_ticket(request, pk))
+    return _render_ticket(request, get_ticket(request, pk, for_page=not request.htmx))
 
 
 def _after_change(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationKind, NotificationPreference, Team, User
-from surveys import followups, pulse
+from surveys import followups, on_ticket, pulse
 from surveys.models import Answer, FollowUp, Invitation, PulseResponse
 from tests.factories import ServiceFactory, TeamFactory, TicketFactory, UserFactory, workspace_url
 from tickets.models import OutboxMessage, Ticket
@@ -141,7 +141,7 @@ def test_an_agent_of_another_team_cannot_see_the_ticket_or_its_answer(
     assert not Answer.objects.visible_to(other_agent).exists()
 
 
-def test_the_survey_answer_costs_one_read_and_only_on_resolved_tickets(
+def test_the_survey_answer_is_read_with_the_ticket_and_costs_no_query(
     client_as,
     agent,
     resolved_ticket,
@@ -158,18 +158,52 @@ def test_the_survey_answer_costs_one_read_and_only_on_resolved_tickets(
         client.get(workspace_url(open_ticket))
     base = len(few.captured_queries)  # now: the next request forgets the queries it counted
     client.get(workspace_url(resolved_ticket))
-    with django_assert_num_queries(base + 1):
+    with django_assert_num_queries(base):
         page = client.get(workspace_url(resolved_ticket)).content.decode()
     assert 'id="survey-answers"' not in page
     invitation = invite(resolved_ticket, at=now - timedelta(hours=2), asks_ces=True)
-    answer(invitation, 4, ces=6, comment="Fine.", at=now - timedelta(hours=1))
-    with django_assert_num_queries(base + 1):
+    answered = answer(
+        invitation, 2, ces=6, comment="Slow <b>reply</b>.", at=now - timedelta(hours=1)
+    )
+    with django_assert_num_queries(base) as shown:
         page = client.get(workspace_url(resolved_ticket)).content.decode()
-    assert "CSAT 4/5" in page and "CES 6/7" in page
-    # The sidebar's htmx refresh does not read the answers again.
+    assert not [q for q in shown.captured_queries if q["sql"].startswith('SELECT "surveys_')]
+    assert page.index("CSAT 2/5") < page.index("CES 6/7")  # in the order they were asked
+    assert "Slow &lt;b&gt;reply&lt;/b&gt;." in page
+    follow_up = FollowUp.objects.get(answer__in=answered)
+    local = timezone.localtime(answered[0].answered_at)
+    assert f"{local:%-d %b %Y, %H:%M}" in page
+    assert f"{timezone.localtime(follow_up.due_at):%a %-d %b %H:%M}" in page
+    assert "Follow-up open" in page
+    follow_up.status, follow_up.outcome = FollowUp.Status.CLOSED, FollowUp.Outcome.RECOVERED
+    follow_up.closed_at = now
+    follow_up.save()
+    with django_assert_num_queries(base):
+        page = client.get(workspace_url(resolved_ticket)).content.decode()
+    assert "Follow-up closed: recovered" in page
+    # The sidebar's htmx refresh does not read the answers at all.
     with django_assert_max_num_queries(base) as sidebar:
         client.get(workspace_url(resolved_ticket), headers={**HTMX, "HX-Target": "ticket-sidebar"})
     assert not [q for q in sidebar.captured_queries if "surveys_answer" in q["sql"]]
+
+
+def test_answers_read_with_the_ticket_match_the_rows(agent, admin_user, resolved_ticket, now):
+    invitation = invite(resolved_ticket, at=now - timedelta(hours=2), asks_ces=True)
+    stored = answer(invitation, 1, ces=2, comment="Nobody called.", at=now - timedelta(hours=1))
+    for person in (agent, admin_user):
+        read = on_ticket.with_answers(Ticket.objects.visible_to(person), person)
+        shown = on_ticket.answers_of(read.get(pk=resolved_ticket.pk))
+        assert [
+            (a.pk, a.instrument, a.score, a.comment, a.answered_at, a.changed_at) for a in shown
+        ] == [
+            (a.pk, a.instrument, a.score, a.comment, a.answered_at, a.changed_at)
+            for a in sorted(stored, key=on_ticket.asked_first)
+        ]
+        [with_follow_up] = [a for a in shown if a.instrument == "csat"]
+        assert with_follow_up.follow_up.due_at == FollowUp.objects.get().due_at
+        assert with_follow_up.follow_up.is_open
+    # A ticket read the ordinary way says so, rather than "no answers".
+    assert on_ticket.answers_of(Ticket.objects.get(pk=resolved_ticket.pk)) is None
 
 
 # The team lead's follow-ups.
