@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -87,8 +88,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     # no longer verifies and Django logs it out on its next request, whatever the session backend.
     # The database default serves rows inserted without the ORM (the benchmark seed).
     session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The latest expiry of the survey invitations sent to the person, raised by the surveys
+    # when they invite: past it (or never set) no survey can be waiting, so the portal does
+    # not look for one. Kept by those UPDATEs alone (see `save`).
+    surveys_open_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
+
+    # Written by their own UPDATEs, never by a save of the whole row: a row read before one
+    # of them and saved after would otherwise put the old value back.
+    KEPT_APART = ("surveys_open_until",)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -99,6 +108,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()  # as Django's own save leaves them
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name not in self.KEPT_APART
+                and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.full_name

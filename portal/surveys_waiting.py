@@ -29,14 +29,18 @@ class Waiting:
 
 def waiting_for(user: User, *, limit: int = 20) -> list[Waiting]:
     """The person's open invitations not past their date, about a ticket still resolved (a
-    reopened one's survey is withdrawn), newest first; one query."""
+    reopened one's survey is withdrawn), newest first; one query, and none for a person
+    with no invitation open (`User.surveys_open_until`, read with the person)."""
+    now = timezone.now()
+    if user.surveys_open_until is None or user.surveys_open_until <= now:
+        return []
     still_resolved = Q(ticket__isnull=True) | Q(
         ticket__status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
         ticket__resolved_at=F("resolved_at"),
     )
     invitations = (
         Invitation.objects.visible_to(user)
-        .filter(person=user, expires_at__gt=timezone.now())
+        .filter(person=user, expires_at__gt=now)
         .open()
         .filter(still_resolved)
         .select_related("ticket")

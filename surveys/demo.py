@@ -41,6 +41,7 @@ from .models import (
     SurveyRule,
     SurveySettings,
 )
+from .services.invitations import note_waiting
 
 MARK = "demo-"  # the nonce of every demo invitation: how a second run knows the history is there
 RECENT = timedelta(days=4)  # tickets resolved since are the invitation beat's
@@ -359,6 +360,7 @@ def seed_ticket_surveys(
         satisfied = line(start, end, progress) + line(*nudge, progress)
         scores.append((answered_at, csat_score(rng, satisfied), asks_ces, satisfied))
     Invitation.objects.bulk_create(invitations, batch_size=1000)
+    note_waiting(invitations)
     history.invitations += sum(i.status != Invitation.Status.SKIPPED for i in invitations)
     answers = []
     for invitation, scored in zip(invitations, scores, strict=True):
@@ -431,6 +433,7 @@ def seed_relationship_nps(
                 )
                 answers.append((invitation, score))
     Invitation.objects.bulk_create(invitations, batch_size=1000)
+    note_waiting(invitations)
     rows = [
         Answer(
             invitation=invitation,

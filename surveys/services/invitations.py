@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import NotificationKind, NotificationPreference, User
 from surveys import rules
@@ -237,7 +238,28 @@ def write_invitations(
     if not keep_refused:
         invitations = [i for i in invitations if i.status != Status.SKIPPED]
     Invitation.objects.bulk_create(invitations, batch_size=1000)
+    note_waiting(invitations)
     return invited
+
+
+def note_waiting(invitations: Sequence[Invitation]) -> None:
+    """Raise each invited person's `surveys_open_until` to their invitation's expiry, so the
+    portal looks for the surveys waiting for them until then (and for nobody else's).
+
+    Every open invitation is written with this (the beat's, the NPS, the demo's): one UPDATE
+    per expiry time, and a run's invitations share a few.
+    """
+    people: dict[datetime, set[int]] = {}
+    for invitation in invitations:
+        if invitation.status in Invitation.OPEN_STATUSES and invitation.expires_at is not None:
+            people.setdefault(invitation.expires_at, set()).add(invitation.person_id)
+    for expires_at, ids in people.items():
+        until = Value(expires_at, output_field=DateTimeField())
+        ordered = sorted(ids)  # in one order, so two runs' row locks never cross
+        for start in range(0, len(ordered), 5_000):
+            User.objects.filter(pk__in=ordered[start : start + 5_000]).update(
+                surveys_open_until=Greatest(Coalesce("surveys_open_until", until), until)
+            )
 
 
 def relationship_key(person_id: int, now: datetime) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from surveys import services
 from surveys.links import Link
 from surveys.models import Answer, Instrument, Invitation
+from surveys.services.invitations import note_waiting
 from tickets.models import Ticket
 
 
@@ -46,7 +47,9 @@ def invite(
         )
     else:
         values["department_id"] = person.department_id
-    return Invitation.objects.create(**{**values, **fields})
+    invitation = Invitation.objects.create(**{**values, **fields})
+    note_waiting([invitation])  # as every road that writes an open invitation does
+    return invitation
 
 
 def answer(

@@ -119,6 +119,49 @@ def test_a_reopened_or_answered_ticket_s_survey_is_not_waiting(
     assert "Surveys waiting for you" not in home
 
 
+def test_the_home_page_looks_for_surveys_only_while_one_can_be_waiting(
+    client_as, requester, resolve, clock, default_rule, django_assert_num_queries
+):
+    from surveys import services
+
+    from .conftest import NOW
+
+    client = client_as(requester)
+    client.get(reverse("portal:home"))
+    with django_assert_num_queries(3) as nothing_open:  # session, person, open tickets
+        client.get(reverse("portal:home"))
+    assert not [q for q in nothing_open.captured_queries if "surveys_invitation" in q["sql"]]
+    # The beat invites the person: from then the home page looks, and finds it.
+    resolve(requester=requester)
+    assert services.invite_due(NOW + timedelta(hours=2)) == 1
+    clock.move_to(NOW + timedelta(hours=3), tick=False)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "Surveys waiting for you" in home
+    # Past the invitation's expiry nothing can be waiting: no query again.
+    clock.move_to(NOW + timedelta(days=60), tick=False)
+    client = client_as(requester)
+    client.get(reverse("portal:home"))
+    with django_assert_num_queries(3) as expired:
+        home = client.get(reverse("portal:home")).content.decode()
+    assert "Surveys waiting for you" not in home
+    assert not [q for q in expired.captured_queries if "surveys_invitation" in q["sql"]]
+
+
+def test_saving_a_person_read_before_an_invitation_keeps_it_waiting(
+    client_as, requester, resolved_ticket, now
+):
+    stale = User.objects.get(pk=requester.pk)  # read (say, by a profile form) before the beat
+    invite(resolved_ticket, at=now - timedelta(hours=1))
+    stale.full_name = "Renamed Person"
+    stale.set_password("a-new-long-password-1")
+    stale.save()
+    fresh = User.objects.get(pk=requester.pk)
+    assert fresh.full_name == "Renamed Person" and fresh.check_password("a-new-long-password-1")
+    assert fresh.surveys_open_until is not None
+    home = client_as(fresh).get(reverse("portal:home")).content.decode()
+    assert "Surveys waiting for you" in home
+
+
 # The agent's ticket page.
 
 
