@@ -236,6 +236,7 @@ def test_answers_read_with_the_ticket_match_the_rows(agent, admin_user, resolved
     for person in (agent, admin_user):
         read = on_ticket.with_answers(Ticket.objects.visible_to(person), person)
         shown = on_ticket.answers_of(read.get(pk=resolved_ticket.pk))
+        assert shown is not None
         assert [
             (a.pk, a.instrument, a.score, a.comment, a.answered_at, a.changed_at) for a in shown
         ] == [
