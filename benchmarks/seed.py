@@ -12,15 +12,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import Department, Team, User
+from surveys.models import Answer, Instrument, Invitation, SurveySettings
+from surveys.services.invitations import new_nonce
 from tickets.models import Comment, Service, Ticket, TicketEvent
 
 PASSWORD = "bench-password"
+# The agent whose pages are timed (benchmarks/runner.py logs in as this person).
+BENCH_AGENT = "agent1@bench.example.com"
 TEAMS = 20
 AGENTS_PER_TEAM = 10
 SERVICES = 40
@@ -118,6 +125,7 @@ def seed(volumes: Volumes, *, log: Callable[[str], object] = print) -> float:
             ("events", lambda: _events(cursor)),
             ("a long thread", lambda: _long_thread(cursor)),
             ("SLA clocks", ensure_sla),
+            ("survey invitations", ensure_surveys),
             (
                 f"{volumes.articles:,} articles and {volumes.searches:,} searches",
                 lambda: ensure_knowledge(volumes),
@@ -301,9 +309,9 @@ def _events(cursor: CursorWrapper) -> None:
     )
 
 
-LONG_THREAD_SQL = """
+LONG_THREAD_SQL = f"""
     SELECT t.id, t.requester_id, t.assignee_id FROM tickets_ticket t
-    WHERE t.assignee_id = (SELECT id FROM accounts_user WHERE email = 'agent1@bench.example.com')
+    WHERE t.assignee_id = (SELECT id FROM accounts_user WHERE email = '{BENCH_AGENT}')
       AND t.status = 'open' ORDER BY t.id LIMIT 1
 """
 
@@ -403,3 +411,104 @@ def ensure_sla() -> bool:
         )
     _analyze(lambda line: None)
     return True
+
+
+SURVEY_COMMENT = "Sorted the same afternoon, and the agent explained what had gone wrong. Thanks!"
+
+
+def open_survey_invitation() -> Invitation | None:
+    """The open invitation about a ticket that the survey answer page is timed with.
+
+    Showing the page records nothing (only its POST answers), so one invitation serves
+    every request of a run, and every run.
+    """
+    return (
+        Invitation.objects.open()
+        .filter(ticket__isnull=False, expires_at__gt=timezone.now())
+        .order_by("pk")
+        .first()
+    )
+
+
+def answered_survey_ticket() -> int | None:
+    """A resolved ticket the bench agent may see whose requester answered its survey with a comment."""
+    agent = User.objects.get(email=BENCH_AGENT)
+    return (
+        Answer.objects.visible_to(agent)
+        .filter(instrument=Instrument.CSAT)
+        .exclude(comment="")
+        .order_by("pk")
+        .values_list("invitation__ticket_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def ensure_surveys() -> bool:
+    """Give the survey pages their invitations, once (older seeds had none).
+
+    One resolved ticket of the bench agent's team gets a CSAT invitation answered with a
+    comment, which its ticket page shows; another resolved ticket gets an invitation sent
+    and not yet answered, whose email link the survey answer page is timed with.
+    """
+    SurveySettings.load()  # the row the answer page reads; a first request would write it
+    now = timezone.now()
+    added = False
+    if answered_survey_ticket() is None:
+        agent = User.objects.get(email=BENCH_AGENT)
+        ticket = _uninvited_resolved(Ticket.objects.visible_to(agent))
+        if ticket is not None:
+            invitation = _invitation(ticket, now=now, status=Invitation.Status.ANSWERED)
+            Answer.objects.create(
+                invitation=invitation,
+                instrument=Instrument.CSAT,
+                score=4,
+                comment=SURVEY_COMMENT,
+                answered_at=invitation.answered_at or now,
+            )
+            added = True
+    if open_survey_invitation() is None:
+        ticket = _uninvited_resolved(Ticket.objects.all())
+        if ticket is not None:
+            _invitation(ticket, now=now, status=Invitation.Status.SENT)
+            added = True
+    return added
+
+
+def _uninvited_resolved(tickets: QuerySet[Ticket]) -> Ticket | None:
+    """The most recently resolved of `tickets` without an invitation, preferring one not closed yet."""
+    uninvited = (
+        tickets.filter(
+            status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
+            resolved_at__isnull=False,
+            survey_invitations__isnull=True,
+        )
+        .select_related("requester")
+        .order_by("-resolved_at")
+    )
+    return uninvited.filter(status=Ticket.Status.RESOLVED).first() or uninvited.first()
+
+
+def _invitation(ticket: Ticket, *, now: datetime, status: str) -> Invitation:
+    """A CSAT invitation about `ticket`, sent an hour after it was resolved (or now)."""
+    assert ticket.resolved_at is not None  # nosec B101 - _uninvited_resolved picks resolved ones
+    sent_at = min(ticket.resolved_at + timedelta(hours=1), now)
+    answered = status == Invitation.Status.ANSWERED
+    return Invitation.objects.create(
+        ticket=ticket,
+        person_id=ticket.requester_id,
+        instrument=Instrument.CSAT,
+        status=status,
+        resolved_at=ticket.resolved_at,
+        service_id=ticket.service_id,
+        team_id=ticket.team_id,
+        agent_id=ticket.assignee_id,
+        department_id=ticket.requester.department_id,
+        created_at=sent_at,
+        sent_at=sent_at,
+        answered_at=min(sent_at + timedelta(hours=2), now) if answered else None,
+        nonce=new_nonce(),
+        # Runs reuse a benchmark database for months: the open invitation must not lapse
+        # between them, or the answer page would time the "link expired" page instead.
+        expires_at=sent_at + timedelta(days=14) if answered else now + timedelta(days=3650),
+    )

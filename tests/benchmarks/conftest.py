@@ -1,5 +1,7 @@
 import pytest
 
+from benchmarks import runner
+
 
 @pytest.fixture(autouse=True)
 def _benchmark_app(settings):
@@ -9,3 +11,5 @@ def _benchmark_app(settings):
     # As in a real run (benchmarks/runner.py): one person submits as fast as the server
     # answers, which the per-person submission limit would refuse.
     settings.TICKET_SUBMISSION_LIMITS = [(0, 10 * 60), (0, 24 * 60 * 60)]
+    # The run's server signs with its own key, and the plan signs survey links for it.
+    settings.SECRET_KEY = runner.SERVER_SECRET_KEY

@@ -3,7 +3,9 @@
 import pytest
 from django.db import IntegrityError, connection
 
+from accounts.models import User
 from benchmarks import runner, seed
+from surveys.models import Answer, Invitation
 from tickets.models import Comment, Ticket, TicketEvent
 
 pytestmark = [
@@ -72,7 +74,13 @@ def test_every_page_answers_under_load_and_the_report_renders(tiny, live_server)
     } <= pages
     assert {"submit (POST)", "portal home", "login page"} <= pages
     assert {"knowledge search, sentence", "knowledge suggestions", "knowledge reports"} <= pages
+    assert {"survey answer page", "ticket, survey answer shown"} <= pages
     assert [row["page"] for row in rows if row["errors"]] == []
+    survey = next(row for row in rows if row["page"] == "survey answer page")
+    assert survey["kind"] == "survey-answer" and survey["verdict"] in ("ok", "miss")
+    # Every request showed the page; none answered, so the next run finds the same invitation.
+    assert Answer.objects.count() == 1  # the seeded answer of the other ticket
+    assert seed.open_survey_invitation() is not None
     assert all(row["requests"] > 0 and row["p50_ms"] > 0 for row in rows)
     floor = next(row for row in rows if row["page"] == "floor")
     assert floor["ratio"] == 1.0
@@ -101,3 +109,42 @@ def test_seed_shapes_a_knowledge_base_with_a_search_history(tiny):
     assert hits and hits[0].article.title.startswith("Teams keeps asking for a password")
     assert search(reader, runner.SUGGESTION_QUERY)
     assert seed.ensure_knowledge(seed.Volumes.for_tickets(1500)) is False  # seeded once
+
+
+def test_seed_gives_the_survey_pages_an_open_invitation_and_an_answered_ticket(tiny, client):
+    invitation = seed.open_survey_invitation()
+    assert invitation is not None and invitation.is_open
+    page = client.get(runner.survey_answer_path(invitation, score=4))
+    assert page.status_code == 200 and b"Confirm your answer" in page.content
+    assert not page.cookies  # no session: the signed link is the permission
+
+    agent = User.objects.get(email=seed.BENCH_AGENT)
+    answered = seed.answered_survey_ticket()
+    assert answered is not None
+    ticket = Ticket.objects.visible_to(agent).get(pk=answered)
+    assert ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+    assert ticket.survey_invitations.get().pk != invitation.pk
+    client.force_login(agent)
+    page = client.get(f"/workspace/tickets/{ticket.pk}/")
+    assert b'id="survey-answers"' in page.content
+    assert seed.SURVEY_COMMENT.split(",")[0].encode() in page.content
+    assert seed.ensure_surveys() is False  # seeded once
+
+
+def test_a_database_seeded_before_the_survey_pages_gets_their_invitations_once(tiny):
+    Invitation.objects.all().delete()
+    assert seed.open_survey_invitation() is None and seed.answered_survey_ticket() is None
+    assert seed.ensure_surveys() is True
+    assert seed.open_survey_invitation() is not None
+    assert seed.answered_survey_ticket() is not None
+    assert seed.ensure_surveys() is False
+    assert Invitation.objects.count() == 2 and Answer.objects.count() == 1
+
+
+def test_the_survey_link_is_signed_with_the_servers_key_not_the_commands(tiny, client, settings):
+    settings.SECRET_KEY = "the-bench-command's-own-key-" + "y" * 30
+    invitation = seed.open_survey_invitation()
+    assert invitation is not None
+    path = runner.survey_answer_path(invitation, score=4)
+    settings.SECRET_KEY = runner.SERVER_SECRET_KEY  # as the run's server reads it
+    assert client.get(path).status_code == 200

@@ -75,6 +75,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Reusing {db['NAME']} with {size:,} tickets.")
             if seed.ensure_sla():
                 self.stdout.write("Added SLA policies and clocks to the seeded tickets.")
+            if seed.ensure_surveys():
+                self.stdout.write("Added the survey invitations the survey pages are timed with.")
             if seed.ensure_knowledge(volumes):
                 self.stdout.write(
                     f"Added {volumes.articles:,} articles and {volumes.searches:,} searches."
