@@ -2,9 +2,13 @@
 
 from django.urls import path
 
+from servicedesk.urls import handler500 as site_handler500
 from servicedesk.urls import urlpatterns as site_urlpatterns
 
 from . import views
+
+# The site's own error page: Django looks for the handler in the root URLconf only.
+handler500 = site_handler500
 
 urlpatterns = [
     *site_urlpatterns,
