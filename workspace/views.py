@@ -113,7 +113,6 @@ def queue(request: AuthedHtmxRequest) -> HttpResponse:
         "filter": filterset,
         "page_obj": page,
         "query_string": params.urlencode(),
-        "filtered": any(value for key, value in params.items() if key not in ("queue", "sort")),
     }
     if request.htmx and request.htmx.target == "ticket-list":
         return render(request, "workspace/queue.html", context, fragments=["ticket-list"])
