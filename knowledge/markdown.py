@@ -13,6 +13,8 @@ drops the unknown scheme.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import markdown as markdown_lib
@@ -81,6 +83,87 @@ class ArticleImagesExtension(Extension):
     def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
         # After the inline patterns (priority 20), which turn `![..](..)` into elements.
         md.treeprocessors.register(_ArticleImages(md), "article_images", 5)
+
+
+@dataclass(frozen=True)
+class ImagePlace:
+    """Where a text uses an article image: the step (list item) or section it sits in."""
+
+    image_id: int
+    step: str = ""  # "3", or "3.2" for a point of a step; "" outside numbered steps
+    section: str = ""  # the heading above it, if any
+    linked: bool = False  # a link to the image (`[see](image:12)`) rather than the image
+
+    def __str__(self) -> str:
+        if self.step:
+            return f"step {self.step}"
+        if self.section:
+            return f"the section \u201c{self.section}\u201d"
+        return "the text"
+
+
+class _FindImages(Treeprocessor):
+    """Record every image reference with the step and section readers see it in."""
+
+    def __init__(self, md: markdown_lib.Markdown, found: list[ImagePlace]) -> None:
+        super().__init__(md)
+        self.found = found
+        self.section = ""
+
+    def run(self, root: Element) -> None:
+        self.section = ""
+        self._walk(root, ())
+
+    def _walk(self, element: Element, steps: tuple[int, ...]) -> None:
+        for child, child_steps in self._children(element, steps):
+            if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                self.section = " ".join(_PLACEHOLDER.sub("", "".join(child.itertext())).split())
+            attribute = {"img": "src", "a": "href"}.get(child.tag)
+            match = IMAGE_REFERENCE.fullmatch(child.get(attribute, "")) if attribute else None
+            if match:
+                self.found.append(
+                    ImagePlace(
+                        int(match[1]),
+                        step=".".join(map(str, child_steps)),
+                        section=self.section,
+                        linked=child.tag == "a",
+                    )
+                )
+            self._walk(child, child_steps)
+
+    @staticmethod
+    def _children(
+        element: Element, steps: tuple[int, ...]
+    ) -> Iterator[tuple[Element, tuple[int, ...]]]:
+        # Readers see every numbered list count from 1: the sanitiser keeps no `start`.
+        number = 0
+        for child in element:
+            if element.tag == "ol" and child.tag == "li":
+                number += 1
+                yield child, (*steps, number)
+            else:
+                yield child, steps
+
+
+# Raw HTML and other stashed parts stand in the tree as placeholders until the end.
+_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+
+
+def image_places(text: str) -> list[ImagePlace]:
+    """Every place the Markdown text shows (or links to) an article image, in reading order.
+
+    Read from the same tree the renderer builds, so an image counts exactly when readers
+    would see it: `![..](image:12)`, a reference-style `![..][step]`, a link to one; not
+    the words "image:12" in a sentence or a code span.
+    """
+    found: list[ImagePlace] = []
+
+    class Finder(Extension):
+        def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+            md.treeprocessors.register(_FindImages(md, found), "find_images", 5)
+
+    markdown_lib.markdown(text, extensions=["extra", "sane_lists", Finder()])
+    return found
 
 
 def render_markdown(text: str) -> Markup:

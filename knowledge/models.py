@@ -182,6 +182,12 @@ def article_image_name(instance: ArticleImage, filename: str) -> str:
     return f"knowledge/{instance.article_id}/{timezone.now():%Y%m}/{filename}"
 
 
+class ArticleImageQuerySet(models.QuerySet["ArticleImage"]):
+    def visible_to(self, user: User) -> ArticleImageQuerySet:
+        """A screenshot is seen by whoever may see its article: for end users, a published one."""
+        return self.filter(article__in=Article.objects.visible_to(user))
+
+
 class ArticleImage(models.Model):
     """A screenshot of one step, checked to be a real raster image when uploaded."""
 
@@ -193,6 +199,8 @@ class ArticleImage(models.Model):
     caption = models.CharField(max_length=200, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArticleImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

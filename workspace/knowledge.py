@@ -266,8 +266,7 @@ def _editor(
             .first()
         )
         context["returned"] = newest if newest and newest.state == Revision.State.REJECTED else None
-        context["images"] = _images(article)
-        context["image_form"] = ImageForm()
+        context.update(_images_context(request, article, pending=context["pending"]))
     return render(request, EDITOR, context)
 
 
@@ -275,6 +274,26 @@ def _images(article: Article) -> QuerySet[ArticleImage]:
     return ArticleImage.objects.filter(article=article).only(
         "article_id", "file", "width", "height", "caption", "content_type"
     )
+
+
+def _images_context(
+    request: AuthedHtmxRequest,
+    article: Article,
+    *,
+    pending: Revision | None | EllipsisType = ...,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The screenshots' list: each with where the texts show it, and who may remove them."""
+    if pending is ...:
+        pending = services.pending_revision(article)
+    return {
+        "article": article,
+        "images": _images(article),
+        "image_form": ImageForm(),
+        "image_uses": services.image_uses(article, pending=pending),
+        "can_remove_images": services.can_remove_images(request.user, article),
+        **extra,
+    }
 
 
 @staff_required
@@ -314,10 +333,31 @@ def article_images(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
                 request, " ".join(str(e) for errors in form.errors.values() for e in errors)
             )
         return redirect("workspace:article-edit", pk=article.pk)
-    context = {
-        "article": article,
-        "images": _images(article),
-        "image_form": ImageForm() if uploaded else form,
-        "uploaded": uploaded,
-    }
+    context = _images_context(
+        request, article, image_form=ImageForm() if uploaded else form, uploaded=uploaded
+    )
+    return render(request, EDITOR, context, fragments=["article-images"])
+
+
+@staff_required
+@require_POST
+def article_image_remove(request: AuthedHtmxRequest, pk: int, image: int) -> HttpResponse:
+    """Remove a screenshot, after the confirm step of its disclosure in the editor."""
+    article = get_article(request, pk)
+    # Only this article's own screenshots: another article's image in the address is a 404.
+    images = ArticleImage.objects.visible_to(request.user).filter(article=article)
+    picture = get_object_or_404(images, pk=image)
+    problem = ""
+    try:
+        services.remove_image(picture, by=request.user)
+    except ValidationError as error:
+        problem = " ".join(error.messages)
+    name = f"\u201c{picture.caption}\u201d" if picture.caption else f"image:{picture.pk}"
+    if not request.htmx:
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, f"Screenshot {name} removed.")
+        return redirect("workspace:article-edit", pk=article.pk)
+    context = _images_context(request, article, removed="" if problem else name, problem=problem)
     return render(request, EDITOR, context, fragments=["article-images"])

@@ -28,6 +28,11 @@ article_urls = [
     path("publish/", knowledge_review.article_publish, name="article-publish"),
     path("retire/", knowledge_review.article_retire, name="article-retire"),
     path("images/", knowledge.article_images, name="article-images"),
+    path(
+        "images/<int:image>/remove/",
+        knowledge.article_image_remove,
+        name="article-image-remove",
+    ),
 ]
 
 knowledge_urls: list[URLPattern | URLResolver] = [

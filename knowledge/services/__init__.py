@@ -10,6 +10,9 @@ Every saved change of an article's text is a `Revision`. Who may do what:
 - An ordinary agent's edit of an article readers already have (published, or retired
   after it was) waits for review: readers keep the published text until an editor
   approves the edit.
+- Screenshots: any staff member uploads them. Removing one takes effect at once, so it is
+  for those whose edits do: any staff member while readers don't have the article,
+  knowledge editors always; and only once no text shows it (see `images.py`).
 
 An article's own title, summary, body and video link are what readers see; for an article
 never published they are simply its latest draft. At most one revision of an article waits
@@ -22,6 +25,7 @@ text back, so nothing is silently overwritten and nothing is lost.
 """
 
 from .access import can_publish, require_editor, require_staff
+from .images import ImageUse, can_remove_images, image_uses, remove_image, upload_image
 from .review import (
     approve_revision,
     publish_article,
@@ -39,21 +43,25 @@ from .revisions import (
     pending_revision,
     working_revision,
 )
-from .writing import create_article, restore_revision, save_edit, upload_image
+from .writing import create_article, restore_revision, save_edit
 
 __all__ = [
     "KEEP",
     "MANY_NO_VOTES",
     "REVIEWED_STATUSES",
     "ConflictError",
+    "ImageUse",
     "Text",
     "approve_revision",
     "can_publish",
+    "can_remove_images",
     "create_article",
+    "image_uses",
     "needs_review",
     "pending_revision",
     "publish_article",
     "reject_revision",
+    "remove_image",
     "require_editor",
     "require_staff",
     "restore_revision",

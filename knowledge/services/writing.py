@@ -1,21 +1,17 @@
-"""Writing: new articles, edits (each a revision), restoring an old text, screenshots."""
+"""Writing: new articles, edits (each a revision), restoring an old text."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from knowledge import images as image_rules
-from knowledge.models import Article, ArticleImage, Revision, Tag, TicketLink
+from knowledge.models import Article, Revision, Tag, TicketLink
 from tickets.models import Service, Ticket
 
 from .access import can_publish, require_editor, require_staff
@@ -173,33 +169,6 @@ def restore_revision(
         comment=f"Restored revision {revision.pk} of {when:%d %b %Y %H:%M} by {revision.author}",
         review_by=KEEP,
     )
-
-
-@transaction.atomic
-def upload_image(
-    article: Article, *, file: UploadedFile, by: User, caption: str = ""
-) -> ArticleImage:
-    """Keep a screenshot for an article if its bytes are a real PNG, JPEG, GIF or WebP picture.
-
-    It is stored under a name of its own with the extension of the format found, whatever
-    the upload was called; its place in the text is `![caption](image:ID)`.
-    """
-    require_staff(by)
-    if not Article.objects.visible_to(by).filter(pk=article.pk).exists():
-        raise PermissionDenied
-    picture, data = image_rules.check_upload(file)
-    image = ArticleImage(
-        article=article,
-        content_type=picture.content_type,
-        width=picture.width,
-        height=picture.height,
-        caption=" ".join(caption.split())[:200],
-        uploaded_by=by,
-        created_at=timezone.now(),
-    )
-    image.file.save(f"{uuid.uuid4().hex}.{picture.extension}", ContentFile(data), save=False)
-    image.save()
-    return image
 
 
 def _check_base(article: Article, working: Revision | None, based_on: int | None) -> None:

@@ -1,12 +1,17 @@
-"""The editor in a real browser: an agent writes with the live preview, a manager publishes."""
+"""The editor in a real browser: an agent writes with the live preview, a manager publishes
+and removes a screenshot."""
 
 import re
 
 import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from knowledge.models import Article
+from knowledge import services
+from knowledge.models import Article, ArticleImage
+from tests.knowledge.helpers import current, png, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,3 +56,57 @@ def test_an_agent_writes_an_article_and_a_manager_approves_it(
     readers_copy = Article.objects.for_readers(requester).get()
     assert "3. Choose *Connect*." in readers_copy.body
     assert list(readers_copy.services.all()) == [service]
+
+
+def test_an_editor_removes_a_screenshot_in_place_or_without_javascript(
+    live_server, browser, new_page, login, agent, manager
+):
+    article = services.create_article(text=text(), submit=True, by=agent)
+    services.approve_revision(current(article), by=manager)
+    shots = [
+        services.upload_image(
+            article, file=SimpleUploadedFile("s.png", png(24, 16)), caption=caption, by=agent
+        )
+        for caption in ("Tray icon", "Sign-in box", "Old dialog")
+    ]
+    article.refresh_from_db()
+    services.save_edit(
+        article,
+        text=text(body=f"1. Open AnyConnect.\n2. Sign in. ![Sign-in box](image:{shots[1].pk})"),
+        based_on=article.current_revision_id,
+        by=manager,
+    )
+    editor_url = live_server.url + reverse("workspace:article-edit", args=[article.pk])
+
+    maria = new_page()
+    login(maria, "maria@example.com")
+    maria.goto(editor_url)
+    images = maria.locator("#article-images")
+    # The screenshot the text shows says so instead of offering the button.
+    images.get_by_text("Remove screenshot “Sign-in box”…").click()
+    expect(images.get_by_text("Step 2 of the published text still shows this")).to_be_visible()
+    images.get_by_text("Remove screenshot “Sign-in box”…").click()  # closes it again
+    images.get_by_text("Remove screenshot “Tray icon”…").click()
+    expect(images.get_by_text("Remove “Tray icon”? Its picture is deleted")).to_be_visible()
+    maria.get_by_label("Steps", exact=True).fill("Typed, not saved yet.")
+    images.get_by_role("button", name="Remove now").click()
+    expect(images.get_by_text("Screenshot “Tray icon” removed.")).to_be_visible()
+    expect(images.locator("li")).to_have_count(2)
+    # htmx swapped the list alone: the text being typed is still there.
+    expect(maria.get_by_label("Steps", exact=True)).to_have_value("Typed, not saved yet.")
+    assert not ArticleImage.objects.filter(pk=shots[0].pk).exists()
+    assert not default_storage.exists(shots[0].file.name)
+
+    # Without JavaScript the disclosure still confirms and the form posts and redirects.
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        login(plain, "maria@example.com")
+        plain.goto(editor_url)
+        plain.get_by_text("Remove screenshot “Old dialog”…").click()
+        plain.get_by_role("button", name="Remove now").click()
+        expect(plain.get_by_text("Screenshot “Old dialog” removed.")).to_be_visible()
+        expect(plain.locator("#article-images li")).to_have_count(1)
+    finally:
+        context.close()
+    assert list(ArticleImage.objects.values_list("caption", flat=True)) == ["Sign-in box"]
