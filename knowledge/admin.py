@@ -30,8 +30,12 @@ class SynonymGroupAdmin(VersionedAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(VersionedAdmin):
+    """Tags' names are searched with the articles: a rename or delete makes searches weigh
+    and rank afresh (knowledge/search_cache.py)."""
+
     search_fields = ["name"]
+    versions_bumped = (versions.ARTICLES,)
 
 
 @admin.register(Article)

@@ -31,11 +31,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from . import search_cache
 from .querying import Alternative, Term, best_fix, tokens
+from .search_cache import Counted, Ranked
 
 FIELDS = ("title", "head", "body")
 FIELD_SCORES = {"title": 1.0, "head": 0.6, "body": 0.3}
@@ -59,13 +60,6 @@ WORD_SIMILARITY = 0.5
 Sql = tuple[str, list]
 
 
-@dataclass(frozen=True)
-class Ranked:
-    ids: list[int]
-    total: int
-    scores: dict[int, float] = field(default_factory=dict)
-
-
 def backend() -> FullText:
     return PostgresFullText() if connection.vendor == "postgresql" else SqliteFullText()
 
@@ -77,9 +71,41 @@ def idf(frequency: int, corpus: int) -> float:
 class FullText:
     """What both backends share: weighing terms and the scoring around their matches."""
 
-    def weigh(self, terms: list[Term], readable: Sql) -> None:
-        """Count the readable articles holding each term; fix typos; set the terms' weights."""
+    def weigh(self, terms: list[Term], readable: Sql) -> Counted:
+        """Count the readable articles holding each term; fix typos; set the terms' weights.
+
+        The counts and fixes depend on the query and on what the reader may read, not on
+        the reader: they are kept in the shared cache (`knowledge.search_cache`) until an
+        article changes, so a query asked before is weighed without a query.
+        """
+        key = search_cache.key("weights", terms, readable)
+        counted = search_cache.read(key, Counted)
+        if counted is None or len(counted.frequencies) != len(terms):
+            counted = self.count_terms(terms, readable)
+            if counted.all_known:
+                # A term no article holds is counted again next time: the article that
+                # holds it may be published any moment, by any road.
+                search_cache.keep(key, counted)
+        self.apply(terms, counted)
+        return counted
+
+    @staticmethod
+    def apply(terms: list[Term], counted: Counted) -> None:
+        """Give the terms their spelling fixes and weights from the counts."""
+        for term, fix in zip(terms, counted.fixes, strict=True):
+            if fix:
+                term.add_fix(fix)
+        frequencies = counted.frequencies
+        corpus = max(counted.corpus, max(frequencies, default=0), 1)
+        rare = idf(1, corpus)
+        for term, frequency in zip(terms, frequencies, strict=True):
+            term.frequency = frequency
+            term.weight = max(idf(frequency, corpus), 0.05) if frequency else rare / 3
+
+    def count_terms(self, terms: list[Term], readable: Sql) -> Counted:
+        """How many readable articles hold each term, after a spelling fix of the unknown."""
         corpus, frequencies = self.frequencies([t.strong for t in terms], readable)
+        fixes: list[str | None] = [None] * len(terms)
         unknown = [t for t, f in zip(terms, frequencies, strict=True) if not f and t.fixable]
         if unknown:
             candidates = self.fix_candidates([t.text for t in unknown], readable)
@@ -87,17 +113,16 @@ class FullText:
             for term in unknown:
                 fix = best_fix(term.text, candidates.get(term.text, ()))
                 if fix:
-                    term.add_fix(fix)
+                    fixes[terms.index(term)] = fix
                     fixed.append(term)
             if fixed:
-                _, again = self.frequencies([t.weak for t in fixed], readable)
+                alternatives = [
+                    [*t.weak, Alternative((fixes[terms.index(t)] or "",))] for t in fixed
+                ]
+                _, again = self.frequencies(alternatives, readable)
                 for term, frequency in zip(fixed, again, strict=True):
                     frequencies[terms.index(term)] = frequency
-        corpus = max(corpus, max(frequencies, default=0), 1)
-        rare = idf(1, corpus)
-        for term, frequency in zip(terms, frequencies, strict=True):
-            term.frequency = frequency
-            term.weight = max(idf(frequency, corpus), 0.05) if frequency else rare / 3
+        return Counted(corpus=corpus, frequencies=frequencies, fixes=fixes)
 
     def rank(self, terms: list[Term], readable: Sql, *, limit: int, offset: int) -> Ranked:
         known = [t for t in terms if t.known]

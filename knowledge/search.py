@@ -20,7 +20,7 @@ from markupsafe import Markup
 from accounts.models import User
 from tickets.models import Service
 
-from . import fulltext, querying, snippets
+from . import fulltext, querying, search_cache, snippets
 from .models import Article
 from .querying import normalise
 
@@ -79,9 +79,7 @@ def search_results(
     readable = _readable(user, service=service, audience=audience)
     if not terms or readable is None or limit <= 0:
         return Results(hits=[], total=0)
-    engine = fulltext.backend()
-    engine.weigh(terms, readable)
-    ranked = engine.rank(terms, readable, limit=min(limit, MAX_LIMIT), offset=max(offset, 0))
+    ranked = _ranked(terms, readable, limit=min(limit, MAX_LIMIT), offset=max(offset, 0))
     if not ranked.ids:
         return Results(hits=[], total=ranked.total)
     # The same road again: the rows shown come from the reader's own queryset.
@@ -97,6 +95,25 @@ def search_results(
         for article in (articles[pk] for pk in ranked.ids if pk in articles)
     ]
     return Results(hits=hits, total=ranked.total)
+
+
+def _ranked(
+    terms: list[querying.Term], readable: tuple[str, list], *, limit: int, offset: int
+) -> search_cache.Ranked:
+    """The ranked page of article ids, as the database ranks them, or as it ranked them for
+    the same terms and readers since the articles last changed (`knowledge.search_cache`);
+    either way the terms get their spelling fixes and weights, which the snippets mark."""
+    engine = fulltext.backend()
+    key = search_cache.key("ranking", terms, readable, limit, offset)
+    kept = search_cache.read(key, search_cache.KeptRanking)
+    if kept is not None and len(kept.counted.frequencies) == len(terms):
+        engine.apply(terms, kept.counted)
+        return kept.ranked
+    counted = engine.weigh(terms, readable)
+    ranked = engine.rank(terms, readable, limit=limit, offset=offset)
+    if counted.all_known:
+        search_cache.keep(key, search_cache.KeptRanking(counted=counted, ranked=ranked))
+    return ranked
 
 
 def _readable(

@@ -22,6 +22,7 @@ KEY = "version:{}"
 PEOPLE = "people"  # users (role, active, name), teams and their members: accounts
 CATALOGUE = "catalogue"  # services, SLA policies, calendars with hours and holidays: tickets
 SYNONYMS = "synonyms"  # the synonym groups search widens queries with: knowledge
+ARTICLES = "articles"  # what readers may find in the articles, for search's weights: knowledge
 
 
 def read(*names: str) -> str:

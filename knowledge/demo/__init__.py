@@ -57,7 +57,8 @@ def load(*, now: datetime, seed: int = 12) -> Loaded | None:
         articles = writer.write()
         revisions = writer.write_edits(read_edits(), articles)
         add_synonyms(read_synonyms())
-        versions.bump(versions.SYNONYMS)  # searches in running processes widen with them now
+        # Searches in running processes widen with the synonyms, and weigh the new articles, now.
+        versions.bump(versions.SYNONYMS, versions.ARTICLES)
         make_editor(writer.people[EDITOR])
         played = history.play(
             rng, now=now, specs=specs, articles=articles, searches=read_searches()

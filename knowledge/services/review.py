@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from knowledge import search_cache
 from knowledge.models import Article, Revision
 
 from .access import require_editor, require_staff
@@ -18,6 +19,7 @@ Status, State = Article.Status, Revision.State
 @transaction.atomic
 def submit_for_review(article: Article, *, by: User) -> Revision:
     """Ask a knowledge editor to review a new article's draft before it is published."""
+    search_cache.changed()
     require_staff(by)
     article = lock_article(article)
     if article.status != Status.DRAFT:
@@ -35,6 +37,7 @@ def submit_for_review(article: Article, *, by: User) -> Revision:
 @transaction.atomic
 def approve_revision(revision: Revision, *, by: User, note: str = "") -> Revision:
     """Accept an edit waiting for review: readers see its text from now on."""
+    search_cache.changed()
     require_editor(by)
     article = lock_article(revision.article)
     revision = Revision.objects.select_for_update().get(pk=revision.pk)
@@ -49,6 +52,7 @@ def approve_revision(revision: Revision, *, by: User, note: str = "") -> Revisio
 @transaction.atomic
 def reject_revision(revision: Revision, *, by: User, note: str) -> Revision:
     """Send an edit back with a note saying why; readers keep the published text."""
+    search_cache.changed()
     require_editor(by)
     note = note.strip()
     if not note:
@@ -77,6 +81,7 @@ def publish_article(article: Article, *, by: User) -> Article:
 
     An edit waiting for review stays waiting: publishing is not approving it.
     """
+    search_cache.changed()
     require_editor(by)
     article = lock_article(article)
     if article.status == Status.PUBLISHED:
@@ -97,6 +102,7 @@ def publish_article(article: Article, *, by: User) -> Article:
 @transaction.atomic
 def retire_article(article: Article, *, by: User) -> Article:
     """Take an article away from readers (out of date, replaced); it stays in the editor."""
+    search_cache.changed()
     require_editor(by)
     article = lock_article(article)
     if article.status == Status.RETIRED:

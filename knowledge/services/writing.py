@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from knowledge import search_cache
 from knowledge.models import Article, Revision, Tag, TicketLink
 from tickets.models import Service, Ticket
 
@@ -51,6 +52,7 @@ def create_article(
 
     Written from a ticket, the article is linked to it ("written from the ticket").
     """
+    search_cache.changed()
     require_staff(by)
     if publish:
         require_editor(by)
@@ -123,6 +125,7 @@ def save_edit(
     a published article (its audience) is an editor's decision. Saving text identical to
     the revision it was based on makes no new revision.
     """
+    search_cache.changed()
     require_staff(by)
     if publish:
         require_editor(by)
@@ -158,6 +161,7 @@ def restore_revision(
     article: Article, revision: Revision, *, based_on: int | None, by: User
 ) -> Revision:
     """Bring back an old revision's text as a new revision, under the same review rule."""
+    search_cache.changed()
     if revision.article_id != article.pk:
         raise ValidationError("That revision belongs to another article.")
     when = timezone.localtime(revision.created_at)

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from knowledge import querying, sqlite_index
+from knowledge import querying, search_cache, sqlite_index
 from knowledge.models import Article, SynonymGroup, Tag
 from knowledge.search import search, search_results
 from knowledge.snippets import plain_text, snippet
@@ -95,6 +95,22 @@ def test_synonyms_saved_in_the_admin_widen_the_next_search(
     assert slugs(requester, "wlan") == []
 
 
+def test_a_tag_renamed_in_the_admin_shows_in_the_next_search(
+    client_as, admin_user, requester, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory.create(slug="phone", title="Set up the phone", body="Steps.")
+    tag = Tag.objects.create(name="blackberry")
+    article.tags.add(tag)
+    assert slugs(requester, "blackberry") == ["phone"]  # kept for the next reader
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(admin_user).post(
+            reverse("admin:knowledge_tag_change", args=[tag.pk]), {"name": "android"}
+        )
+    assert response.status_code == 302
+    assert slugs(requester, "blackberry") == []
+    assert slugs(requester, "android phone") == ["phone"]
+
+
 def test_the_synonym_groups_are_read_once_per_version(requester, django_assert_num_queries):
     SynonymGroup.objects.create(words="pw, password")
     querying.synonym_groups()
@@ -102,36 +118,55 @@ def test_the_synonym_groups_are_read_once_per_version(requester, django_assert_n
         assert (("password",), ("pw",)) in querying.synonym_groups()
 
 
-def test_tags_are_searched_and_kept_when_they_change(requester):
+@pytest.fixture
+def changed(django_capture_on_commit_callbacks):
+    """Say the articles changed, as the knowledge services (and the tag admin) do after a
+    write: what search kept is dropped. The writes below go straight to the rows, to show
+    the database's index keeps up with them whatever the road."""
+
+    def say() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            search_cache.changed()
+
+    return say
+
+
+def test_tags_are_searched_and_kept_when_they_change(requester, changed):
     article = ArticleFactory.create(slug="tagged", title="Set up the phone", body="Steps.")
     tag = Tag.objects.create(name="blackberry")
     article.tags.add(tag)
     assert slugs(requester, "blackberry") == ["tagged"]
     tag.name = "android"
     tag.save()
+    changed()
     assert slugs(requester, "blackberry") == [] and slugs(requester, "android") == ["tagged"]
     article.tags.remove(tag)
+    changed()
     assert slugs(requester, "android") == []
     # Saving an article that was loaded before its tags changed keeps the new tags' words.
     stale = Article.objects.get(pk=article.pk)
     article.tags.add(tag)
     stale.title = "Set up your phone"
     stale.save()
+    changed()
     assert slugs(requester, "android") == ["tagged"]
 
 
-def test_edits_publishing_and_retiring_show_in_the_next_search(requester):
+def test_edits_publishing_and_retiring_show_in_the_next_search(requester, changed):
     article = ArticleFactory.create(
         slug="draft", title="Scanner to email", status=Article.Status.DRAFT
     )
     assert slugs(requester, "scanner") == []
     Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    changed()
     assert slugs(requester, "scanner") == ["draft"]
     article.refresh_from_db()
     article.title = "Scan to a folder"
     article.save(update_fields=["title"])
+    changed()
     assert slugs(requester, "scanner") == [] and slugs(requester, "folder") == ["draft"]
     Article.objects.filter(pk=article.pk).update(status=Article.Status.RETIRED)
+    changed()
     assert slugs(requester, "folder") == []
     article.delete()
     assert slugs(requester, "folder") == []
@@ -142,15 +177,53 @@ def test_a_search_costs_the_same_queries_whatever_it_finds(requester):
         ArticleFactory.create(title=f"Printer {n} offline", body="Restart the printer spooler.")
     search(requester, "printer")  # the synonym groups, read once per process
 
-    def queries(query):
+    def queries(query, limit=10):
         with CaptureQueriesContext(connection) as captured:
-            search(requester, query)
+            search(requester, query, limit=limit)
         return len(captured)
 
     # The terms' frequencies, the ranking, the articles shown.
-    assert queries("printer offline") == queries("printer") == 3
+    assert queries("printer offline") == queries("printer spooler") == 3
     assert queries("scanner") <= 3  # found nothing, no fix: nothing to rank
     assert queries("printr") <= 7  # a typo: its fixes and their frequencies too
+    # Asked again, the weights (the typo's fix among them) and the ranking are the shared
+    # cache's: only the articles shown are read, whatever the query.
+    assert queries("printer offline") == queries("printr") == queries("printer") == 1
+    assert queries("printer", limit=5) == 2  # another page of results: ranked, not weighed
+    assert queries("scanner") <= 3  # a word no article holds is counted every time
+
+
+def test_a_kept_ranking_never_shows_what_the_reader_may_no_longer_read(requester):
+    shown = ArticleFactory.create(title="Printer offline", body="Restart the spooler.")
+    hidden = ArticleFactory.create(title="Printer jams", body="Open the tray.")
+    assert {hit.article for hit in search(requester, "printer")} == {shown, hidden}
+    # Retired behind the services' back, so nothing says the ranking is stale: the kept
+    # ranking still lists it, but the articles shown are read afresh for the reader.
+    Article.objects.filter(pk=hidden.pk).update(status=Article.Status.RETIRED)
+    assert [hit.article for hit in search(requester, "printer")] == [shown]
+    Article.objects.filter(pk=shown.pk).update(audience=Article.Audience.AGENTS)
+    assert search(requester, "printer") == []
+
+
+def test_weights_are_counted_afresh_once_the_articles_change(
+    requester, manager, django_capture_on_commit_callbacks
+):
+    from knowledge import services
+
+    article = ArticleFactory.create(title="Printer offline", body="Restart the spooler.")
+    other = ArticleFactory.create(title="Printer jams", body="Open the tray.")
+
+    def counted(query):
+        """Whether the search counted its terms (else it took the kept weights)."""
+        with CaptureQueriesContext(connection) as captured:
+            search(requester, query)
+        return any(q["sql"].startswith("SELECT (SELECT") for q in captured.captured_queries)
+
+    assert counted("printer") and not counted("printer")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retire_article(article, by=manager)
+    assert counted("printer") and not counted("printer")
+    assert [hit.article for hit in search(requester, "printer")] == [other]
 
 
 @pytest.mark.needs("postgres")
