@@ -25,6 +25,8 @@ _MARKDOWN = [
     (re.compile(r"<[^>]*>"), " "),
     (re.compile(r"^\s{0,3}(#{1,6}|>+)\s*", re.MULTILINE), ""),
     (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.MULTILINE), ""),
+    # A table's delimiter row ("| --- | :--: |"), before the cells' bars go.
+    (re.compile(r"^\s*\|?(\s*:?-+:?\s*\|)+\s*(:?-+:?)?\s*$", re.MULTILINE), " "),
     (re.compile(r"(\*\*|__|\*|`+|~~|\|)"), " "),
     (re.compile(r"^\s*[-=]{3,}\s*$", re.MULTILINE), " "),
 ]

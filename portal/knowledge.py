@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from knowledge import feedback, searchlog
+from knowledge.fulltext import MAX_CANDIDATES
 from knowledge.markdown import render_markdown
 from knowledge.models import Article, ArticleImage, Feedback, SearchLog
-from knowledge.search import Hit, normalise
+from knowledge.search import Hit, normalise, search_results
 from knowledge.search import search as find_articles
 from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
@@ -37,6 +38,9 @@ from .views import my_ticket_list
 # How many articles each service shows on the knowledge home, and suggestions while typing.
 PER_SERVICE = 5
 SUGGESTIONS = 5
+# Search results come ten to a page, as far as the ranking scores (fulltext.MAX_CANDIDATES).
+RESULTS_PER_PAGE = 10
+LAST_RESULTS_PAGE = MAX_CANDIDATES // RESULTS_PER_PAGE
 # Fewer letters than this are not yet a question worth searching for (or logging).
 SUGGEST_FROM_LENGTH = 3
 # Screenshots are shown inline only as the raster images their upload was checked to be.
@@ -45,6 +49,35 @@ RASTER_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 CARD_FIELDS = ("slug", "title", "summary", "helpful_count", "view_count", "updated_at")
 ServiceLink = Article.services.through
 TagLink = Article.tags.through
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    """Where a page of search results is among them all: "11–20 of 34"."""
+
+    number: int
+    total: int  # as counted by the ranking: at most MAX_CANDIDATES ("300 or more")
+    shown: int
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * RESULTS_PER_PAGE + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + self.shown - 1
+
+    @property
+    def at_least(self) -> bool:
+        return self.total >= MAX_CANDIDATES
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.last < self.total and self.number < LAST_RESULTS_PAGE
 
 
 @dataclass(frozen=True)
@@ -184,14 +217,28 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
     hits: list[Hit] = []
     log: SearchLog | None = None
     listing = None
+    results_page = None
     if query:
-        hits = find_articles(request.user, query, service=service, limit=20)
-        log = searchlog.record_search(request.user, query, results_count=len(hits), service=service)
+        number = min(_whole_number(request.GET.get("page")) or 1, LAST_RESULTS_PAGE)
+        found = search_results(
+            request.user,
+            query,
+            service=service,
+            limit=RESULTS_PER_PAGE,
+            offset=(number - 1) * RESULTS_PER_PAGE,
+        )
+        hits = found.hits
+        results_page = ResultsPage(number=number, total=found.total, shown=len(hits))
+        if number == 1:  # the next pages are the same search, read further
+            log = searchlog.record_search(
+                request.user, query, results_count=found.total, service=service
+            )
     elif service is not None:
         articles = by_usefulness(readable(request.user).filter(services=service))
         listing = BoundedPage.of(articles, number=request.GET.get("page"), per_page=20)
     trail = Trail(
-        search_id=log.pk if log else None,
+        # A later page of results is the first page's search, carried in its links.
+        search_id=log.pk if log else (Trail.of(request.GET).search_id if results_page else None),
         query=query,
         service_id=service.pk if service else None,
     )
@@ -201,10 +248,14 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         "query": query,
         "service": service,
         "hits": hits,
+        "results_page": results_page,
         "listing": listing,
         "query_string": urlencode({"service": service.pk}) if service else "",
         "trail": trail,
-        "tickets": my_ticket_list(request.user).search(query)[:10] if query else [],
+        # The person's own tickets that match, on the first page of results only.
+        "tickets": my_ticket_list(request.user).search(query)[:10]
+        if results_page and results_page.number == 1
+        else [],
     }
     return render(request, "portal/knowledge/search.html", context)
 

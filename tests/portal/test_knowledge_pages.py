@@ -93,6 +93,35 @@ def test_search_results_show_articles_and_the_persons_tickets(
     assert f"s={log.pk}" in unescape(result)
 
 
+def test_search_results_come_ten_to_a_page_and_log_one_search(client_as, requester, service):
+    for n in range(23):
+        ArticleFactory.create(title=f"Printer {n:02} offline", body="Restart the spooler.")
+    client = client_as(requester)
+    url = reverse("portal:knowledge-search")
+    first = client.get(url, {"q": "printer"}).content.decode()
+    assert "1–10 of 23 articles for “printer”" in first
+    assert first.count('class="list-group-item"') == 10
+    assert 'rel="prev"' not in first and "Your tickets" in first
+    log = SearchLog.objects.get()
+    assert log.results_count == 23
+    [more] = re.findall(r'rel="next" href="([^"]+)"', first)
+    second = client.get(url + unescape(more)).content.decode()
+    assert "11–20 of 23 articles" in second and 'rel="prev"' in second
+    assert "Your tickets" not in second  # the person's tickets are on the first page
+    # The same search, read further: not logged again, and its articles keep its trail.
+    assert SearchLog.objects.count() == 1
+    result = next(h for h in re.findall(r'href="([^"]+)"', second) if "/help/articles/" in h)
+    assert f"s={log.pk}" in unescape(result)
+    [last_link] = re.findall(r'rel="next" href="([^"]+)"', second)
+    last = client.get(url + unescape(last_link)).content.decode()
+    assert "21–23 of 23 articles" in last and 'rel="next"' not in last
+    titles = set(re.findall(r"Printer \d\d offline", first + second + last))
+    assert len(titles) == 23  # every article once, none twice
+    beyond = client.get(url, {"q": "printer", "page": "9"}).content.decode()
+    assert "There are no more articles for “printer”" in beyond
+    assert client.get(url, {"q": "printer", "page": "nonsense"}).status_code == 200
+
+
 def test_a_search_that_finds_nothing_says_so_and_offers_to_ask(client_as, requester, article):
     html = client_as(requester).get(reverse("portal:knowledge-search"), {"q": "payroll"})
     page = html.content.decode()
