@@ -79,27 +79,58 @@ def search_results(
     readable = _readable(user, service=service, audience=audience)
     if not terms or readable is None or limit <= 0:
         return Results(hits=[], total=0)
-    ranked = _ranked(terms, readable, limit=min(limit, MAX_LIMIT), offset=max(offset, 0))
+    found = _ranked(terms, readable, limit=min(limit, MAX_LIMIT), offset=max(offset, 0))
+    ranked = found.ranked
     if not ranked.ids:
         return Results(hits=[], total=ranked.total)
-    # The same road again: the rows shown come from the reader's own queryset.
-    articles = Article.objects.for_readers(user).in_bulk(ranked.ids)
+    # The same road again: the rows shown come from the reader's own queryset. With the
+    # marked titles and snippets kept, the bodies they were marked in are not read.
+    readers = Article.objects.for_readers(user)
+    articles = (readers.defer("body") if found.marks else readers).in_bulk(ranked.ids)
     marker = snippets.Highlighter(terms)
+    marks = dict(found.marks)
+    for pk, article in articles.items():
+        if pk not in marks:  # not kept: marked here, in the body if it was read
+            body = "" if found.marks else article.body
+            marks[pk] = (marker.mark(article.title)[0], marker.snippet(article.summary, body))
+    if not found.marks:
+        found.keep(marks)
     hits = [
         Hit(
-            article=article,
-            snippet=marker.snippet(article.summary, article.body),
-            rank=ranked.scores[article.pk],
-            title=marker.mark(article.title)[0],
+            article=articles[pk],
+            snippet=Markup(marks[pk][1]),  # nosec B704  # escaped by the Highlighter
+            rank=ranked.scores[pk],
+            title=Markup(marks[pk][0]),  # nosec B704  # escaped by the Highlighter
         )
-        for article in (articles[pk] for pk in ranked.ids if pk in articles)
+        for pk in ranked.ids
+        if pk in articles
     ]
     return Results(hits=hits, total=ranked.total)
 
 
+@dataclass
+class _Found:
+    """A page of ranked ids, with what was kept of it (its marked titles and snippets)."""
+
+    ranked: search_cache.Ranked
+    marks: dict[int, tuple[str, str]]
+    key: str = ""
+    counted: search_cache.Counted | None = None
+
+    def keep(self, marks: dict[int, tuple[str, str]]) -> None:
+        """Keep the ranking and its marks for the next reader, if it may be kept."""
+        if self.counted is not None and self.counted.all_known:
+            kept = search_cache.KeptRanking(
+                counted=self.counted,
+                ranked=self.ranked,
+                marks={pk: (str(title), str(snippet)) for pk, (title, snippet) in marks.items()},
+            )
+            search_cache.keep(self.key, kept)
+
+
 def _ranked(
     terms: list[querying.Term], readable: tuple[str, list], *, limit: int, offset: int
-) -> search_cache.Ranked:
+) -> _Found:
     """The ranked page of article ids, as the database ranks them, or as it ranked them for
     the same terms and readers since the articles last changed (`knowledge.search_cache`);
     either way the terms get their spelling fixes and weights, which the snippets mark."""
@@ -108,12 +139,10 @@ def _ranked(
     kept = search_cache.read(key, search_cache.KeptRanking)
     if kept is not None and len(kept.counted.frequencies) == len(terms):
         engine.apply(terms, kept.counted)
-        return kept.ranked
+        return _Found(ranked=kept.ranked, marks=kept.marks)
     counted = engine.weigh(terms, readable)
     ranked = engine.rank(terms, readable, limit=limit, offset=offset)
-    if counted.all_known:
-        search_cache.keep(key, search_cache.KeptRanking(counted=counted, ranked=ranked))
-    return ranked
+    return _Found(ranked=ranked, marks={}, key=key, counted=counted)
 
 
 def _readable(

@@ -1,5 +1,5 @@
 """What search keeps between searches, in the shared cache: the weights of a query's terms,
-and the ranking they gave.
+and the ranking they gave, with its titles and snippets marked.
 
 Weighing a query (how many readable articles hold each term, and a spelling fix for a term
 none holds) costs one to three queries, and ranking the articles one more; both give the
@@ -63,6 +63,8 @@ class Ranked:
 class KeptRanking:
     counted: Counted
     ranked: Ranked
+    # Each article's title and snippet with the searched words marked (escaped HTML).
+    marks: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def changed() -> None:

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from servicedesk.database import unhurried_commit
 from tickets.models import Service, Ticket
 
 from .models import Article, SearchLog
@@ -72,8 +73,9 @@ def record_search(
     }
     box = clean(box, MAX_BOX)
     if not box:
-        return SearchLog.objects.create(user=user, source=source, **fields)
-    with transaction.atomic():
+        with unhurried_commit():  # a search's record is not worth a wait for the disk
+            return SearchLog.objects.create(user=user, source=source, **fields)
+    with unhurried_commit(), transaction.atomic():
         row = _update_open_row(user, box, fields)
         if row is not None:
             return row

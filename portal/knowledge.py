@@ -26,6 +26,7 @@ from knowledge.markdown import render_markdown
 from knowledge.models import Article, ArticleImage, Feedback, SearchLog
 from knowledge.search import Hit, normalise, search_results
 from knowledge.search import search as find_articles
+from servicedesk import versions
 from servicedesk.http import AuthedHtmxRequest
 from servicedesk.pagination import BoundedPage
 from servicedesk.rendering import render
@@ -249,6 +250,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         "service": service,
         "hits": hits,
         "results_page": results_page,
+        "catalogue_version": versions.read(versions.CATALOGUE),
         "listing": listing,
         "query_string": urlencode({"service": service.pk}) if service else "",
         "trail": trail,

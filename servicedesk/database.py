@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @contextmanager
@@ -28,3 +28,21 @@ def custom_plans(when: bool = True) -> Iterator[None]:
         if not connection.needs_rollback:  # else the transaction's rollback undoes the SET
             with connection.cursor() as cursor:
                 cursor.execute("RESET plan_cache_mode")
+
+
+@contextmanager
+def unhurried_commit() -> Iterator[None]:
+    """Commit the writes inside without waiting for the disk (Postgres' asynchronous commit).
+
+    For records worth little one by one and written on busy pages (a search logged): the
+    page does not wait for the log's flush to disk, and a crash in the next fraction of a
+    second could lose the last few records, never corrupt anything. Only for a transaction
+    of its own: inside another, the outer commit keeps its own durability.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield

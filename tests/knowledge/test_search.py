@@ -268,3 +268,18 @@ def test_results_count_only_what_the_reader_may_read(requester, agent):
     ArticleFactory.create(title="VPN draft", status=Article.Status.DRAFT)
     assert search_results(requester, "vpn").total == 1
     assert search_results(agent, "vpn").total == 2
+
+
+def test_a_repeated_search_shows_the_same_marked_snippets_without_reading_bodies(requester):
+    ArticleFactory.create(
+        title="Printer offline",
+        summary="When nothing prints.",
+        body=" ".join(["filler"] * 60) + " restart & the spooler " + "more " * 60,
+    )
+    first = search(requester, "spooler")
+    with CaptureQueriesContext(connection) as captured:
+        again = search(requester, "spooler")
+    assert [(h.title, h.snippet) for h in again] == [(h.title, h.snippet) for h in first]
+    assert "restart &amp; the <mark>spooler</mark>" in again[0].snippet
+    [read] = captured.captured_queries
+    assert '"knowledge_article"."body"' not in read["sql"]

@@ -159,3 +159,22 @@ def test_solved_marks_only_ones_own_searches(requester, other_requester):
     assert searchlog.record_solved([mine.pk, theirs.pk, "1; drop"], requester) == 1  # type: ignore[list-item]
     assert SearchLog.objects.get(pk=mine.pk).solved
     assert not SearchLog.objects.get(pk=theirs.pk).solved
+
+
+@pytest.mark.needs("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_a_search_is_logged_without_waiting_for_the_disk_and_only_its_own_commit(requester):
+    from django.test.utils import CaptureQueriesContext
+
+    for box in ("", "box-1"):
+        with CaptureQueriesContext(connection) as captured:
+            row = searchlog.record_search(requester, "printer offline", results_count=2, box=box)
+        assert row is not None and SearchLog.objects.filter(pk=row.pk).exists()
+        assert "SET LOCAL synchronous_commit TO OFF" in [q["sql"] for q in captured]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("on",)  # the next transaction waits as ever
+    # Inside another transaction its commit keeps its own durability.
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        searchlog.record_search(requester, "toner", results_count=1)
+    assert not [q for q in captured if "synchronous_commit" in q["sql"]]

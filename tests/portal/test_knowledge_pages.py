@@ -2,7 +2,7 @@
 "Did this solve your problem?", screenshots and video, and "Still need help?"."""
 
 import re
-from html import unescape
+from html import escape, unescape
 
 import pytest
 from django.core.files.base import ContentFile
@@ -328,3 +328,22 @@ def test_a_service_no_longer_offered_searches_every_service(client_as, requester
         reverse("portal:knowledge-search"), {"q": "outlook", "service": retired.pk}
     )
     assert "Outlook keeps asking for my password" in response.content.decode()
+
+
+def test_the_search_menu_of_services_follows_the_catalogue(
+    client_as, requester, service, django_capture_on_commit_callbacks
+):
+    from servicedesk import versions
+
+    client = client_as(requester)
+    url = reverse("portal:knowledge-search")
+    page = client.get(url, {"q": "outlook", "service": service.pk}).content.decode()
+    assert f'<option value="{service.pk}" selected>{escape(service.name)}</option>' in page
+    plain = client.get(url, {"q": "outlook"}).content.decode()
+    assert f'<option value="{service.pk}">{escape(service.name)}</option>' in plain
+    # A service renamed (the admin bumps the catalogue's version): the menu says so at once.
+    type(service).objects.filter(pk=service.pk).update(name="Email and calendars")
+    with django_capture_on_commit_callbacks(execute=True):
+        versions.bump(versions.CATALOGUE)
+    again = client.get(url, {"q": "outlook"}).content.decode()
+    assert f'<option value="{service.pk}">Email and calendars</option>' in again
