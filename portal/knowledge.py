@@ -6,7 +6,9 @@ agents-only, draft, in-review or retired article, by link, search, suggestion or
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -118,9 +120,14 @@ class Trail:
         return {key: value for key, value in pairs.items() if value}
 
     def article_url(self, article: Article) -> str:
-        query = urlencode(self.params())
-        path = reverse("portal:knowledge-article", args=[article.slug])
+        query = self._query
+        path = _article_path(article.slug)
         return f"{path}?{query}" if query else path
+
+    @cached_property
+    def _query(self) -> str:
+        """The trail as a query string, written once however many articles it links."""
+        return urlencode(self.params())
 
     def ticket_url(self, article: Article | None = None) -> str:
         """The submit form with what the person searched for (or typed) filled in."""
@@ -136,6 +143,21 @@ class Trail:
 
 CATEGORIES = ("incident", "request")
 ASKING = ("form", "first")
+SLUG_STAND_IN = "servicedesk-slug"
+
+
+@functools.cache
+def _article_parts() -> tuple[str, str]:
+    """The article page's path around its slug, reversed once: a results page links ten."""
+    before, _, after = reverse("portal:knowledge-article", args=[SLUG_STAND_IN]).partition(
+        SLUG_STAND_IN
+    )
+    return before, after
+
+
+def _article_path(slug: str) -> str:
+    before, after = _article_parts()
+    return f"{before}{slug}{after}"
 
 
 def _whole_number(value: str | None) -> int | None:
