@@ -299,7 +299,7 @@ def redis_cache_url(broker_url: str) -> str:
 # web workers and replicas agree; a cache per process otherwise (one `make run` process).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "servicedesk.cache.SharedClientRedisCache",
         "LOCATION": redis_cache_url(CELERY_BROKER_URL),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "servicedesk"),
         # A Redis that is down or hung must not hold a request: each command waits at most
