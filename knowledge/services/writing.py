@@ -12,7 +12,8 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from knowledge import search_cache
-from knowledge.models import Article, Revision, Tag, TicketLink
+from knowledge.markdown import image_places
+from knowledge.models import Article, ArticleImage, Revision, Tag, TicketLink
 from tickets.models import Service, Ticket
 
 from .access import can_publish, require_editor, require_staff
@@ -59,6 +60,7 @@ def create_article(
     if ticket is not None and not Ticket.objects.visible_to(by).filter(pk=ticket.pk).exists():
         raise PermissionDenied("This ticket is not in your teams.")
     text = text.cleaned()
+    _check_images(text)
     _check_audience(audience)
     now = timezone.now()
     article = _insert_with_unique_slug(
@@ -133,6 +135,7 @@ def save_edit(
     working = working_revision(article)
     _check_base(article, working, based_on)
     text = text.cleaned()
+    _check_images(text)
     editor = can_publish(by)
     now = timezone.now()
     metadata = _file(article, editor=editor, audience=audience, services=services, tags=tags)
@@ -189,6 +192,25 @@ def _check_base(article: Article, working: Revision | None, based_on: int | None
         "theirs (History), then save again to keep yours.",
         code="conflict",
     )
+
+
+def _check_images(text: Text) -> None:
+    """A text may show only screenshots that exist (its own, or one another article shows
+    too): a reference to a removed or mistyped one would be a broken picture for readers."""
+    used = {place.image_id for place in image_places(text.body)}
+    if not used:
+        return
+    missing = sorted(
+        used - set(ArticleImage.objects.filter(pk__in=used).values_list("pk", flat=True))
+    )
+    if missing:
+        names = ", ".join(f"image:{pk}" for pk in missing)
+        raise ValidationError(
+            {
+                "body": f"The text shows {names}, a screenshot that does not exist (removed, or "
+                "mistyped): upload the screenshot here and insert it, or take the reference out."
+            }
+        )
 
 
 def _check_audience(audience: str) -> None:

@@ -174,7 +174,7 @@ def test_a_new_article_sent_back_is_a_draft_again_with_the_note(agent, manager):
         )
     fixed = services.save_edit(
         article,
-        text=text(body="1. Open AnyConnect.\n\n![It](image:1)"),
+        text=text(body="1. Open AnyConnect.\n\n2. Choose the office VPN and sign in."),
         based_on=article.current_revision_id,
         submit=True,
         by=agent,

@@ -421,3 +421,31 @@ def test_an_agent_sees_no_removal_on_a_published_article_and_an_editor_does(
     html = client_as(manager).get(page).content.decode()
     assert f'action="{remove_url(image)}"' in html
     assert "readers no longer see it with the article" in html
+
+
+def test_a_text_may_show_only_screenshots_that_exist(agent, draft):
+    own = upload(draft, agent)
+    other = services.create_article(text=text(title="Another article"), by=agent)
+    theirs = upload(other, agent)
+    removed = upload(other, agent)
+    services.remove_image(removed, by=agent)
+    for wrong in (removed.pk, theirs.pk + 100):  # removed, or mistyped
+        with pytest.raises(ValidationError, match=f"image:{wrong}") as refused:
+            services.save_edit(
+                draft,
+                text=text(body=f"1. Sign in.\n\n   ![Step 1](image:{wrong})"),
+                based_on=draft.current_revision_id,
+                by=agent,
+            )
+        assert "does not exist" in str(refused.value)
+    with pytest.raises(ValidationError, match=f"image:{removed.pk}"):
+        services.create_article(
+            text=text(title="Copied", body=f"![Step](image:{removed.pk})"), by=agent
+        )
+    saved = services.save_edit(
+        draft,
+        text=text(body=f"1. Sign in.\n\n   ![Step 1](image:{own.pk}) ![Too](image:{theirs.pk})"),
+        based_on=draft.current_revision_id,
+        by=agent,
+    )
+    assert f"image:{own.pk}" in saved.body and f"image:{theirs.pk}" in saved.body
