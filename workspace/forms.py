@@ -6,6 +6,7 @@ from accounts.models import Team, User
 from servicedesk.widgets import RadioSelect, Select
 from tickets.forms import MultipleFileField
 from tickets.models import Priority, Service, Ticket
+from tickets.reference import Reference
 from tickets.services import AGENT_TRANSITIONS
 
 
@@ -116,9 +117,35 @@ class TriageForm(VersionedForm):
         widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, reference: Reference | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         services = Service.objects.visible_to(user).only("name", "owner_team", "is_active")
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
         teams = Team.objects.visible_to(user).only("name", "tier", "lead")
         cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+        if reference is not None and user.is_staff_member:
+            # Staff may pick any service and team: the menus are drawn from the reference
+            # data this process keeps, in the lists' order, so drawing them reads nothing.
+            # A choice sent is still checked against the database (the querysets above).
+            known = reference.by_field
+            self._menu("service", sorted(known["service"].values(), key=_by_name))
+            self._menu("team", sorted(known["team"].values(), key=_by_tier_and_name))
+
+    def _menu(self, name: str, objects: list[Any]) -> None:
+        field = cast(forms.ModelChoiceField, self.fields[name])
+        chosen = self.initial.get(name)
+        if chosen is not None and all(obj.pk != chosen for obj in objects):
+            return  # newer than this process's copy (a service added this second): read it
+
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.widget.choices = [*empty, *((obj.pk, str(obj)) for obj in objects)]
+
+
+def _by_name(row: Any) -> tuple[str, int]:
+    return (row.name.casefold(), row.pk)
+
+
+def _by_tier_and_name(row: Any) -> tuple[int, str, int]:
+    return (row.tier, row.name.casefold(), row.pk)

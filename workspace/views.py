@@ -159,6 +159,7 @@ def _ticket_context(request: AuthedHtmxRequest, ticket: Ticket, **extra: Any) ->
         ),
         "triage_form": TriageForm(
             user=request.user,
+            reference=reference.current(),
             initial={
                 "priority": ticket.priority,
                 "service": ticket.service_id,

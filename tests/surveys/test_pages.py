@@ -197,7 +197,7 @@ def test_the_survey_answer_is_read_with_the_ticket_and_costs_no_query(
     client = client_as(agent)
     open_ticket = TicketFactory.create(requester=requester, service=service)
     client.get(workspace_url(open_ticket))
-    with django_assert_num_queries(8) as few:  # as tests/workspace counts it
+    with django_assert_num_queries(6) as few:  # as tests/workspace counts it
         client.get(workspace_url(open_ticket))
     base = len(few.captured_queries)  # now: the next request forgets the queries it counted
     client.get(workspace_url(resolved_ticket))

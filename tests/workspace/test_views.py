@@ -139,7 +139,7 @@ def test_ticket_page_query_count_is_fixed(
     client = client_as(agent)
     services.add_comment(ticket, body="first", by=agent)
     client.get(workspace_url(ticket))
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(6) as few:
         client.get(workspace_url(ticket))
     for n in range(10):
         services.add_comment(
@@ -415,3 +415,29 @@ def test_the_list_fragment_links_like_the_page(client_as, agent, ticket):
     )
     assert "<html" not in fragment
     assert 'href="/workspace/?queue=all">Back to the first page</a>' in fragment
+
+
+def test_the_triage_menus_drawn_from_reference_data_match_the_database(agent, ticket):
+    from tickets import reference
+    from workspace.forms import TriageForm
+
+    ServiceFactory.create(name="zebra printers", is_active=False)  # retired: staff still see it
+    ServiceFactory.create(name="Accounts")
+    TeamFactory.create(name="Apps", tier=2)
+    initial = {"service": ticket.service_id, "team": ticket.team_id, "priority": 3, "version": 1}
+    drawn = TriageForm(user=agent, reference=reference.current(), initial=initial)
+    read = TriageForm(user=agent, initial=initial)
+    for name in ("service", "team"):
+        assert str(drawn[name]) == str(read[name])
+    # A choice sent is checked against the database, as before.
+    bound = TriageForm(
+        {"service": 999999, "team": ticket.team_id, "priority": 3, "version": 1},
+        user=agent,
+        reference=reference.current(),
+    )
+    assert not bound.is_valid() and "service" in bound.errors
+    # A ticket's service newer than this process's copy: its menu is read, so it is chosen.
+    held = reference.current()
+    newer = ServiceFactory.create(name="Brand new service")
+    form = TriageForm(user=agent, reference=held, initial={**initial, "service": newer.pk})
+    assert f'<option value="{newer.pk}" selected>Brand new service</option>' in str(form["service"])
