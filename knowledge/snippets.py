@@ -23,13 +23,21 @@ _MARKDOWN = [
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),
     (re.compile(r"<[^>]*>"), " "),
+    # A heading reads as a sentence of its own, not run into the next one.
+    (re.compile(r"^\s{0,3}#{1,6}\s*(.*?[^.!?:\s])\s*#*\s*$", re.MULTILINE), r"\1."),
     (re.compile(r"^\s{0,3}(#{1,6}|>+)\s*", re.MULTILINE), ""),
     (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.MULTILINE), ""),
     # A table's delimiter row ("| --- | :--: |"), before the cells' bars go.
     (re.compile(r"^\s*\|?(\s*:?-+:?\s*\|)+\s*(:?-+:?)?\s*$", re.MULTILINE), " "),
-    (re.compile(r"(\*\*|__|\*|`+|~~|\|)"), " "),
+    (re.compile(r"\|"), " "),
+    # Emphasis and code marks go without a trace: "choose **ExampleStaff**." keeps its full stop.
+    (re.compile(r"(\*\*|__|\*|`+|~~)"), ""),
     (re.compile(r"^\s*[-=]{3,}\s*$", re.MULTILINE), " "),
 ]
+
+
+# What a removed mark or tag leaves before punctuation: "Type it . Choose".
+_SPACE_BEFORE_STOP = re.compile(r" ([.,;:!?)])")
 
 
 def plain_text(markdown: str) -> str:
@@ -37,7 +45,7 @@ def plain_text(markdown: str) -> str:
     text = markdown[:MAX_TEXT]
     for pattern, replacement in _MARKDOWN:
         text = pattern.sub(replacement, text)
-    return " ".join(text.split())
+    return _SPACE_BEFORE_STOP.sub(r"\1", " ".join(text.split()))
 
 
 class _Matcher:

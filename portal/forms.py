@@ -108,7 +108,15 @@ class ServicesForm(forms.Form):
 class KnowledgeSearchForm(ServicesForm):
     """The help search: words, and optionally the service they are about."""
 
-    q = forms.CharField(label="Search for help", max_length=200, required=False)
+    q = forms.CharField(
+        label="Search for help",
+        max_length=200,
+        required=False,
+        error_messages={
+            "max_length": "That search is %(show_value)d characters long: use at most "
+            "%(limit_value)d characters."
+        },
+    )
     service = service_choice("Service", "All services")
 
 

@@ -268,6 +268,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
     context = {
         "nav": "knowledge",
         "search_form": form,
+        "query_error": " ".join(str(message) for message in form.errors.get("q", [])),
         "query": query,
         "service": service,
         "hits": hits,

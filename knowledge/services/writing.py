@@ -168,6 +168,13 @@ def restore_revision(
     if revision.article_id != article.pk:
         raise ValidationError("That revision belongs to another article.")
     when = timezone.localtime(revision.created_at)
+    gone = _missing_images(Text.of(revision))
+    if gone:
+        raise ValidationError(
+            f"Revision {revision.pk} shows {_names(gone)}, a screenshot removed since: restoring "
+            "it would show readers a broken picture. Restore another revision, or edit the "
+            "text and upload the screenshot again."
+        )
     return save_edit(
         article,
         text=Text.of(revision),
@@ -197,20 +204,27 @@ def _check_base(article: Article, working: Revision | None, based_on: int | None
 def _check_images(text: Text) -> None:
     """A text may show only screenshots that exist (its own, or one another article shows
     too): a reference to a removed or mistyped one would be a broken picture for readers."""
-    used = {place.image_id for place in image_places(text.body)}
-    if not used:
-        return
-    missing = sorted(
-        used - set(ArticleImage.objects.filter(pk__in=used).values_list("pk", flat=True))
-    )
+    missing = _missing_images(text)
     if missing:
-        names = ", ".join(f"image:{pk}" for pk in missing)
         raise ValidationError(
             {
-                "body": f"The text shows {names}, a screenshot that does not exist (removed, or "
-                "mistyped): upload the screenshot here and insert it, or take the reference out."
+                "body": f"The text shows {_names(missing)}, a screenshot that does not exist "
+                "(removed, or mistyped): upload the screenshot here and insert it, or take the "
+                "reference out."
             }
         )
+
+
+def _missing_images(text: Text) -> list[int]:
+    used = {place.image_id for place in image_places(text.body)}
+    if not used:
+        return []
+    found = set(ArticleImage.objects.filter(pk__in=used).values_list("pk", flat=True))
+    return sorted(used - found)
+
+
+def _names(image_ids: list[int]) -> str:
+    return ", ".join(f"image:{pk}" for pk in image_ids)
 
 
 def _check_audience(audience: str) -> None:

@@ -95,6 +95,7 @@ ANONYMOUS = [
 KNOWLEDGE = [
     Page("portal:knowledge-home"),
     Page("portal:knowledge-search", query="q=vpn"),
+    Page("portal:knowledge-search", query="q=vpn&page=2"),  # More results / Better matches
     Page("portal:knowledge-search", query="q=no-article-says-this"),
     Page("portal:knowledge-search", query="service={kb service}"),
     Page("portal:knowledge-article", ("kb article",)),
@@ -297,6 +298,8 @@ def help_articles(reader: User, agent: User) -> dict[str, object]:
         title="VPN password expired", slug="a11y-vpn-password", services=[vpn]
     )
     Feedback.objects.create(article=voted, user=reader, helpful=False)
+    for n in range(10):  # enough for a second page of results
+        ArticleFactory.create(title=f"VPN tip {n + 1}", slug=f"a11y-vpn-tip-{n}", services=[vpn])
     agents = ArticleFactory.create(
         title="Reissue a VPN token",
         slug="a11y-vpn-token",

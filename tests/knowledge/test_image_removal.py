@@ -449,3 +449,27 @@ def test_a_text_may_show_only_screenshots_that_exist(agent, draft):
         by=agent,
     )
     assert f"image:{own.pk}" in saved.body and f"image:{theirs.pk}" in saved.body
+
+
+def test_restoring_a_revision_that_showed_a_removed_screenshot_is_refused(
+    client_as, agent, manager, draft
+):
+    image = upload(draft, agent)
+    shown = services.save_edit(
+        draft,
+        text=text(body=f"1. Sign in.\n\n   ![Step 1](image:{image.pk})"),
+        based_on=draft.current_revision_id,
+        by=agent,
+    )
+    later = services.save_edit(draft, text=text(body="1. Sign in."), based_on=shown.pk, by=agent)
+    services.remove_image(image, by=agent)
+    client = client_as(manager)
+    response = client.post(
+        reverse("workspace:article-restore", args=[draft.pk, shown.pk]),
+        {"based_on": later.pk},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert f"Revision {shown.pk} shows image:{image.pk}, a screenshot removed since" in page
+    draft.refresh_from_db()
+    assert draft.current_revision_id == later.pk and f"image:{image.pk}" not in draft.body

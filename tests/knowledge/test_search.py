@@ -72,10 +72,14 @@ def test_a_snippet_is_the_summary_or_the_best_stretch_of_the_body():
     assert snippet("Change the toner.", body, [term]) == "Change the <mark>toner</mark>."
     assert plain_text(
         "# Title\n\n1. **Open** [the portal](https://x.example)\n\n```\ncode\n```"
-    ) == ("Title Open the portal code")
+    ) == ("Title. Open the portal code")
     # A table's cells read as words; its delimiter row is not shown as dashes.
     table = "| Network | For |\n| --- | :---: |\n| ExampleCorp | laptops |\n|:--|--:|\n"
     assert plain_text(table) == "Network For ExampleCorp laptops"
+    # A heading is a sentence of its own; a mark taken away leaves no space before a stop.
+    assert plain_text("## What happens next\nSecurity checks it.\n\nChoose **Staff**.") == (
+        "What happens next. Security checks it. Choose Staff."
+    )
 
 
 def test_synonyms_saved_in_the_admin_widen_the_next_search(

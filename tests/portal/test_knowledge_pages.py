@@ -133,6 +133,8 @@ def test_an_overlong_search_is_ignored_not_an_error(client_as, requester, articl
     response = client_as(requester).get(reverse("portal:knowledge-search"), {"q": "x" * 500})
     assert response.status_code == 200
     assert not SearchLog.objects.exists()
+    page = response.content.decode()
+    assert "at most 200 characters" in page and 'aria-invalid="true"' in page
 
 
 def test_the_article_page_renders_its_markdown_safely_and_counts_the_view(
