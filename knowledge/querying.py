@@ -262,6 +262,29 @@ def similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
 
 
+def max_edits(word: str) -> int:
+    """How many slips a typo of `word` may hold: one in a short word ("realy" is not "read"),
+    two from eight letters on."""
+    return 1 if len(word) < 8 else 2
+
+
+def edits(a: str, b: str) -> int:
+    """The letters inserted, dropped, changed or swapped with a neighbour from `a` to `b`
+    (optimal string alignment distance)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = 0 if x == y else 1
+            best = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                best = min(best, previous2[j - 2] + 1)
+            row.append(best)
+        previous2, previous = previous, row
+    return previous[-1]
+
+
 def best_fix(word: str, candidates: Iterable[str], *, threshold: float = 0.45) -> str | None:
     """The candidate word most like `word` (a typo of it), if any is alike enough.
 
@@ -273,6 +296,10 @@ def best_fix(word: str, candidates: Iterable[str], *, threshold: float = 0.45) -
         if candidate == word or is_noise(candidate) or abs(len(candidate) - len(word)) > 3:
             continue
         if not candidate.isalpha() or word.startswith(candidate):
+            continue
+        # Slips counted between the words, or between their roots ("disconecting" is one slip
+        # from "disconnects" as "disconect" from "disconnect").
+        if min(edits(word, candidate), edits(root(word), root(candidate))) > max_edits(word):
             continue
         score = similarity(word, candidate)
         # A shared first letter is how typos usually look ("pasword", "outlok").

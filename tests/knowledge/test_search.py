@@ -287,3 +287,12 @@ def test_a_repeated_search_shows_the_same_marked_snippets_without_reading_bodies
     assert "restart &amp; the <mark>spooler</mark>" in again[0].snippet
     [read] = captured.captured_queries
     assert '"knowledge_article"."body"' not in read["sql"]
+
+
+def test_a_spelling_fix_is_a_slip_or_two_not_another_word():
+    assert querying.best_fix("pasword", ["password"]) == "password"
+    assert querying.best_fix("outlok", ["outlook"]) == "outlook"
+    assert querying.best_fix("disconecting", ["disconnects"]) == "disconnects"
+    # "realy" (really) is two slips from "read": a short word takes one.
+    assert querying.best_fix("realy", ["read"]) is None
+    assert querying.edits("realy", "read") == 2 and querying.edits("teh", "the") == 1
