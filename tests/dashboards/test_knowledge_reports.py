@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from knowledge import searchlog
-from knowledge.models import Deflection
+from knowledge.models import Article, Deflection
 from tests.factories import ArticleFactory, TicketFactory
 
 URL = reverse("dashboards:knowledge")
@@ -47,6 +47,10 @@ def test_staff_see_the_reports(persona, request, client_as, history, service):
     ]:
         assert text in html, text
     assert "<script>" not in html.split("<body", 1)[1].split("</main>")[0]
+    # Each article named leads to it in the editor (escaped as ever).
+    article = Article.objects.get(title="Printer <b>offline</b>")
+    editor = reverse("workspace:article-edit", args=[article.pk])
+    assert f'<a href="{editor}">Printer &lt;b&gt;offline&lt;/b&gt;</a>' in html
 
 
 def test_end_users_get_a_404_and_signed_out_people_the_login(client_as, requester, client):
