@@ -489,3 +489,12 @@ def test_the_admin_lists_articles_and_publishes_through_the_services(client_as, 
     assert client.get(reverse("admin:knowledge_revision_changelist")).status_code == 200
     change = reverse("admin:knowledge_revision_change", args=[draft.current_revision_id])
     assert client.post(change, {"title": "Changed"}).status_code == 403
+
+
+def test_the_editor_says_when_the_article_was_updated_in_words(client_as, agent):
+    from tests.knowledge.helpers import text
+
+    article = services.create_article(text=text(), by=agent)
+    page = client_as(agent).get(reverse("workspace:article-edit", args=[article.pk]))
+    html = page.content.decode()
+    assert "just now</time>" in html and "0m ago" not in html
