@@ -349,3 +349,18 @@ def test_the_search_menu_of_services_follows_the_catalogue(
         versions.bump(versions.CATALOGUE)
     again = client.get(url, {"q": "outlook"}).content.decode()
     assert f'<option value="{service.pk}">Email and calendars</option>' in again
+
+
+def test_a_help_article_that_is_gone_says_so_and_offers_a_search(client_as, requester, service):
+    retired = ArticleFactory.create(
+        title="Old VPN client", slug="old-vpn-client", status=Article.Status.RETIRED
+    )
+    client = client_as(requester)
+    for slug in (retired.slug, "never-was-an-article"):  # the same page: nothing is told apart
+        response = client.get(reverse("portal:knowledge-article", args=[slug]))
+        page = response.content.decode()
+        assert response.status_code == 404
+        assert "We can't find that help article" in page and "Old VPN client" not in page
+        assert f'action="{reverse("portal:knowledge-search")}"' in page
+    other = client.get("/portal/tickets/999999/").content.decode()
+    assert "We can't find that page" in other
