@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from knowledge import feedback, searchlog
+from knowledge import feedback, querying, searchlog
 from knowledge.fulltext import MAX_CANDIDATES
 from knowledge.markdown import render_markdown
 from knowledge.models import Article, ArticleImage, Feedback, SearchLog
@@ -269,6 +269,8 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         "nav": "knowledge",
         "search_form": form,
         "query_error": " ".join(str(message) for message in form.errors.get("q", [])),
+        # Words that can be searched for, not only "the" or "please help".
+        "meaningful": bool(querying.terms(query)) if query else False,
         "query": query,
         "service": service,
         "hits": hits,
@@ -279,7 +281,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         "trail": trail,
         # The person's own tickets that match, on the first page of results only.
         "tickets": my_ticket_list(request.user).search(query)[:10]
-        if results_page and results_page.number == 1
+        if results_page and results_page.number == 1 and querying.terms(query)
         else [],
     }
     return render(request, "portal/knowledge/search.html", context)

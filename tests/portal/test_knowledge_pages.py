@@ -364,3 +364,10 @@ def test_a_help_article_that_is_gone_says_so_and_offers_a_search(client_as, requ
         assert f'action="{reverse("portal:knowledge-search")}"' in page
     other = client.get("/portal/tickets/999999/").content.decode()
     assert "We can't find that page" in other
+
+
+def test_a_search_of_only_common_words_says_what_to_try(client_as, requester, article, ticket):
+    page = client_as(requester).get(reverse("portal:knowledge-search"), {"q": "the"})
+    html = page.content.decode()
+    assert "has only words too common to search for" in html
+    assert ticket.number not in html and "Your tickets" not in html
