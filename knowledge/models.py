@@ -7,6 +7,8 @@ keeps its published text, and approving it copies the revision onto the article.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -136,6 +138,16 @@ class Article(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def text_changed_at(self) -> datetime:
+        """When the text readers see last changed: when its revision was approved (or, for
+        text that needed no review, saved). Not `updated_at`, which filing and drafts of
+        the next edit move too, nor `published_at`, the first publication."""
+        revision = self.current_revision
+        if revision is None:
+            return self.updated_at
+        return revision.reviewed_at or revision.created_at
 
 
 class Revision(models.Model):

@@ -98,6 +98,9 @@ class Trail:
     # Opened from the submit form: "form" (the suggestions, in a new tab, the form kept in
     # the first) or "first" (the "search first" step, without JavaScript).
     asking: str = ""
+    # The article the person came from and said (or showed) did not help: the submit form
+    # does not suggest it to them again.
+    not_article: int | None = None
 
     @classmethod
     def of(cls, params: QueryDict) -> Trail:
@@ -107,6 +110,7 @@ class Trail:
             service_id=_whole_number(params.get("service")),
             category=params.get("category", "") if params.get("category") in CATEGORIES else "",
             asking=params.get("from", "") if params.get("from") in ASKING else "",
+            not_article=_whole_number(params.get("not")),
         )
 
     def params(self) -> dict[str, str | int]:
@@ -116,6 +120,7 @@ class Trail:
             "service": self.service_id,
             "category": self.category,
             "from": self.asking,
+            "not": self.not_article,
         }
         return {key: value for key, value in pairs.items() if value}
 
@@ -130,12 +135,24 @@ class Trail:
         return urlencode(self.params())
 
     def ticket_url(self, article: Article | None = None) -> str:
-        """The submit form with what the person searched for (or typed) filled in."""
+        """The submit form with what the person searched for (or typed) filled in.
+
+        From an article: its service when it is filed under exactly one, and the article
+        itself left out of the form's suggestions (it did not help).
+        """
         service_id = self.service_id
-        if service_id is None and article is not None:
-            services = [service.pk for service in article.services.all()]
-            service_id = services[0] if len(services) == 1 else None
-        pairs = {"subject": self.query, "service": service_id, "category": self.category}
+        not_article = self.not_article
+        if article is not None:
+            if service_id is None:
+                services = [service.pk for service in article.services.all()]
+                service_id = services[0] if len(services) == 1 else None
+            not_article = article.pk
+        pairs = {
+            "subject": self.query,
+            "service": service_id,
+            "category": self.category,
+            "not": not_article,
+        }
         query = urlencode({key: value for key, value in pairs.items() if value})
         path = reverse("portal:ticket-create")
         return f"{path}?{query}" if query else path
@@ -305,13 +322,17 @@ def suggest(request: AuthedHtmxRequest) -> HttpResponse:
     )
     data = form.cleaned_data if form.is_valid() else {}
     subject, service = data.get("subject", "").strip(), data.get("service")
-    hits, log = _suggestions(request, subject, service, box=data.get("box", ""))
+    not_article = _whole_number(request.GET.get("not"))
+    hits, log = _suggestions(
+        request, subject, service, box=data.get("box", ""), not_article=not_article
+    )
     trail = Trail(
         search_id=log.pk if log else None,
         query=subject,
         service_id=service.pk if service else None,
         category=category,
         asking="form" if request.htmx else "first",
+        not_article=not_article,
     )
     context = {
         "nav": "new-ticket",
@@ -326,14 +347,28 @@ def suggest(request: AuthedHtmxRequest) -> HttpResponse:
 
 
 def _suggestions(
-    request: AuthedHtmxRequest, subject: str, service: Service | None, *, box: str
+    request: AuthedHtmxRequest,
+    subject: str,
+    service: Service | None,
+    *,
+    box: str,
+    not_article: int | None = None,
 ) -> tuple[list[Hit], SearchLog | None]:
-    """The articles for a summary being typed, and the box's row of the search log."""
+    """The articles for a summary being typed, and the box's row of the search log.
+
+    `not_article` (the article the person came from, which did not help) is left out.
+    """
     if len(normalise(subject)) < SUGGEST_FROM_LENGTH:
         return [], None
-    hits = find_articles(request.user, subject, service=service, limit=SUGGESTIONS)
+
+    def find(**scope: Any) -> list[Hit]:
+        # One more than shown, so leaving one out still shows a full list.
+        hits = find_articles(request.user, subject, limit=SUGGESTIONS + 1, **scope)
+        return [hit for hit in hits if hit.article.pk != not_article][:SUGGESTIONS]
+
+    hits = find(service=service)
     if not hits and service is not None:  # the wrong service chosen, perhaps
-        hits = find_articles(request.user, subject, limit=SUGGESTIONS)
+        hits = find()
     log = searchlog.record_search(
         request.user,
         subject,
@@ -368,14 +403,20 @@ def _article_context(
         "feedback_form": forms.get("feedback_form") or FeedbackForm(),
         "trail": trail,
         "still_need_help": trail.ticket_url(article),
-        # "What was missing?" was answered (an empty answer too): the form is not asked again.
-        "comment_sent": request.POST.get("step") == "comment" or request.GET.get("sent") == "1",
+        # "What was missing?" is asked right after a No (or when the reader asks to add it):
+        # once answered, even empty, or left unanswered, the page thanks them instead.
+        "ask_what_was_missing": bool(forms.get("ask_what_was_missing"))
+        or request.GET.get("feedback") == "missing",
     }
 
 
 def get_article(request: AuthedHtmxRequest, slug: str) -> Article:
-    articles = readable(request.user).prefetch_related(
-        Prefetch("services", queryset=Service.objects.only("name")), "tags"
+    articles = (
+        readable(request.user)
+        # The revision for the date its text last changed ("Updated"), not its text again.
+        .select_related("current_revision")
+        .defer("current_revision__body", "current_revision__summary")
+        .prefetch_related(Prefetch("services", queryset=Service.objects.only("name")), "tags")
     )
     return get_object_or_404(articles, slug=slug)
 
@@ -405,13 +446,21 @@ def article_vote(request: AuthedHtmxRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
+            # A No just given, with nothing written yet: ask what was missing, once.
+            ask = not data["helpful"] and not data["comment"] and "step" not in request.POST
             if not request.htmx:
                 url = trail.article_url(article)
-                if data["comment"] or request.POST.get("step") == "comment":
-                    url += ("&" if "?" in url else "?") + "sent=1"
+                if ask:
+                    url += ("&" if "?" in url else "?") + "feedback=missing"
                 return redirect(url + "#feedback")
-            form = FeedbackForm()
-    context = _article_context(request, article, trail, feedback_form=form)
+            context = _article_context(request, article, trail, ask_what_was_missing=ask)
+            return render(
+                request, "portal/knowledge/article.html", context, fragments=["article-feedback"]
+            )
+    # What they wrote was refused: the form again, with the message and their text.
+    context = _article_context(
+        request, article, trail, feedback_form=form, ask_what_was_missing="comment" in form.errors
+    )
     fragments = ["article-feedback"] if request.htmx else []
     return render(request, "portal/knowledge/article.html", context, fragments=fragments)
 

@@ -158,7 +158,14 @@ def _create_context(request: AuthedHtmxRequest, form: TicketForm) -> dict[str, o
     box = request.POST.get("box", "")
     if not BOX.fullmatch(box):
         box = str(uuid.uuid4())
-    return {"nav": "new-ticket", "form": form, "box": box}
+    # The article the person came from ("Still need help?"), not suggested to them again.
+    not_article = request.GET.get("not", "")
+    return {
+        "nav": "new-ticket",
+        "form": form,
+        "box": box,
+        "not_article": not_article if not_article.isdigit() and len(not_article) < 12 else "",
+    }
 
 
 def slow_down(

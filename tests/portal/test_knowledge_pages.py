@@ -250,8 +250,36 @@ def test_sending_what_was_missing_empty_still_thanks_the_reader(
         vote, {"helpful": "no", "step": "comment", "comment": ""}, headers=headers, follow=True
     )
     html = response.content.decode()
-    assert "Thanks for telling us" in html and "What was missing?" not in html
+    assert "Thanks for letting us know" in html and "What was missing?" not in html
+    assert "what you wrote" not in html  # nothing was written
     assert not Feedback.objects.get().helpful
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_a_no_asks_what_was_missing_once_and_then_offers_to_change_the_vote(
+    client_as, requester, article, headers
+):
+    """Every visit after a No opened at "What was missing?", with no way to say it helped."""
+    client = client_as(requester)
+    vote = reverse("portal:knowledge-vote", args=[article.slug])
+    asked = client.post(vote, {"helpful": "no"}, headers=headers, follow=True).content.decode()
+    assert "What was missing?" in asked and "Actually, it did help" in asked
+    # A later visit (a reload, another day): thanked, not asked again, the vote changeable.
+    later = client.get(article_url(article)).content.decode()
+    assert "Thanks for letting us know" in later and "What was missing?" not in later
+    assert "Actually, it did help" in later and "feedback=missing" in later
+    client.post(vote, {"helpful": "yes"}, headers=headers)
+    assert Feedback.objects.get().helpful
+    assert "Thanks, glad it helped" in client.get(article_url(article)).content.decode()
+
+
+def test_a_no_with_what_was_missing_is_thanked_for_what_was_written(client_as, requester, article):
+    client = client_as(requester)
+    vote = reverse("portal:knowledge-vote", args=[article.slug])
+    client.post(vote, {"helpful": "no"})
+    client.post(vote, {"helpful": "no", "step": "comment", "comment": "Which router?"})
+    html = client.get(article_url(article)).content.decode()
+    assert "We'll use what you wrote" in html and "What was missing?" not in html
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX])
@@ -300,6 +328,76 @@ def test_an_article_opened_from_the_submit_form_offers_this_solved_it(
     asking = client.get(article_url(article, q="outlook", **{"from": "form"})).content.decode()
     assert "This solved it" in asking and "still open in the other tab" in asking
     assert "Does this answer your question about “outlook”?" in asking
+
+
+def test_an_article_opened_from_the_submit_form_asks_one_question(client_as, requester, article):
+    """The banner's "This solved it / No, continue" and not a second Yes/No below it."""
+    asking = client_as(requester).get(article_url(article, q="outlook", **{"from": "form"}))
+    html = asking.content.decode()
+    assert html.count("This solved it") == 1 and "No, continue with my request" in html
+    assert "Did this solve your problem?" not in html and "Still need help?" not in html
+
+
+def test_the_updated_date_is_when_the_text_last_changed(
+    client_as, requester, agent, manager, service
+):
+    """An editor's new text today: the page said the date of the first publication."""
+    import time_machine
+
+    from knowledge import services
+    from tests.knowledge.helpers import published, text
+
+    with time_machine.travel("2026-05-17 09:00Z"):
+        first = published(agent, editor=manager)
+    with time_machine.travel("2026-06-02 09:00Z"):
+        services.save_edit(
+            first,
+            text=text(body="1. Open the new client.\n2. Sign in."),
+            based_on=first.current_revision_id,
+            by=manager,
+        )
+    with time_machine.travel("2026-06-09 09:00Z"):  # filing only: the text is the same
+        services.save_edit(
+            Article.objects.get(pk=first.pk),
+            text=text(body="1. Open the new client.\n2. Sign in."),
+            based_on=Article.objects.get(pk=first.pk).current_revision_id,
+            by=manager,
+            services=[service],
+        )
+    html = client_as(requester).get(article_url(first)).content.decode()
+    assert "Open the new client." in html
+    assert 'Updated <time datetime="2026-06-02' in html and ">2 Jun 2026</time>" in html
+
+
+def test_still_need_help_preselects_the_service_and_leaves_the_article_out_of_suggestions(
+    client_as, requester, service, article
+):
+    """The form's first suggestion was the very article the person just left."""
+    other = ArticleFactory.create(
+        title="Outlook password prompts after a change", services=[service]
+    )
+    client = client_as(requester)
+    html = client.get(article_url(article, q="outlook+password")).content.decode()
+    create = reverse("portal:ticket-create")
+    assert (
+        f"{create}?subject=outlook+password&amp;service={service.pk}&amp;not={article.pk}" in html
+    )
+    form = client.get(
+        create, {"subject": "outlook password", "service": service.pk, "not": article.pk}
+    )
+    page = form.content.decode()
+    assert re.search(rf'<option value="{service.pk}" selected>', page)
+    assert f'name="not" value="{article.pk}" id="id_not"' in page and "#id_not" in page
+    suggest = reverse("portal:knowledge-suggest")
+    found = client.get(
+        suggest, {"subject": "outlook password", "not": article.pk}, headers=HTMX
+    ).content.decode()
+    assert other.title in found and article.title not in found
+    found = client.get(suggest, {"subject": "outlook password"}, headers=HTMX).content.decode()
+    assert article.title in found
+    # An id that is not a number is no id: nothing left out, no error.
+    bad = client.get(suggest, {"subject": "outlook password", "not": "1 or 1=1"}, headers=HTMX)
+    assert bad.status_code == 200 and article.title in bad.content.decode()
 
 
 def test_the_article_page_reads_a_fixed_number_of_queries(
