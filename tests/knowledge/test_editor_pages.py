@@ -489,3 +489,37 @@ def test_the_admin_lists_articles_and_publishes_through_the_services(client_as, 
     assert client.get(reverse("admin:knowledge_revision_changelist")).status_code == 200
     change = reverse("admin:knowledge_revision_change", args=[draft.current_revision_id])
     assert client.post(change, {"title": "Changed"}).status_code == 403
+
+
+def test_the_editor_says_which_services_the_article_is_filed_under_above_the_list(
+    client_as, manager, agent
+):
+    names = [f"Service {n:02}" for n in range(20)]
+    made = {name: ServiceFactory.create(name=name) for name in names}
+    article = published(agent, editor=manager)
+    article.services.set([made["Service 17"], made["Service 04"]])
+    page = (
+        client_as(manager)
+        .get(reverse("workspace:article-edit", args=[article.pk]))
+        .content.decode()
+    )
+    line = re.search(r'<p [^>]*id="filed-under"[^>]*>(.*?)</p>', page)
+    assert line is not None
+    assert line.group(1) == "Filed under: <strong>Service 04, Service 17</strong>"
+    # Above the scrolling list, not somewhere inside it.
+    assert page.index('id="filed-under"') < page.index('name="services"')
+
+
+def test_a_new_article_says_it_is_not_filed_yet(client_as, agent):
+    page = client_as(agent).get(reverse("workspace:article-new")).content.decode()
+    assert "Not filed under any service yet." in page
+
+
+def test_the_preview_that_scrolls_can_be_reached_with_the_keyboard(client_as, agent, article):
+    page = (
+        client_as(agent).get(reverse("workspace:article-edit", args=[article.pk])).content.decode()
+    )
+    body = re.search(r'<div class="card-body sd-kb-preview-body"[^>]*>', page)
+    assert body is not None
+    assert 'tabindex="0"' in body.group(0) and 'role="region"' in body.group(0)
+    assert 'aria-labelledby="preview-heading"' in body.group(0)
