@@ -272,8 +272,9 @@ def close_follow_up(
     """Close a follow-up with its outcome and the action taken, and, when asked, queue the
     "You told us, we did" message telling the person what changed (once: it has a key).
 
-    Recovered and not recovered need a contact (recorded before, or `contacted_at`); could
-    not reach needs none. Telling the person needs an action to tell, and a person who
+    Recovered and not recovered mean the person was reached: when, is the contact recorded
+    before, else `contacted_at`, else `now` (the lead closes right after the call). Could not
+    reach needs none. Telling the person needs an action to tell, and a person who
     receives survey mail.
     """
     now = now or timezone.now()
@@ -289,7 +290,7 @@ def close_follow_up(
         check_contact_time(follow_up, contacted_at, now=now)
         follow_up.contacted_at = contacted_at
     if outcome != FollowUp.Outcome.COULD_NOT_REACH and follow_up.contacted_at is None:
-        raise ValidationError({"contacted_at": "Say when you reached them."})
+        follow_up.contacted_at = now
     if tell_requester and not action_taken:
         raise ValidationError({"action_taken": "Describe what changed, to tell them."})
     if tell_requester and not can_be_told(follow_up.person):

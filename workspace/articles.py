@@ -88,11 +88,14 @@ def _panel_context(
     )
     linked = {link.article_id for link in links}
     hits = suggestions_for(request, ticket, query)
+    suggestions = [Suggestion.of(hit) for hit in hits if hit.article.pk not in linked]
     return {
         "nav": "queues",
         "ticket": ticket,
         "links": links,
-        "suggestions": [Suggestion.of(hit) for hit in hits if hit.article.pk not in linked],
+        "suggestions": suggestions,
+        # Matches left out because they are linked already: the empty list says "no other".
+        "matched_linked": len(hits) - len(suggestions),
         "query": query,
         "can_insert": not ticket.is_final,
         **extra,

@@ -18,7 +18,16 @@ class ContactedAt(forms.DateTimeField):
 
 
 class ContactForm(forms.Form):
-    contacted_at = ContactedAt(label="When you reached them")
+    """Record a contact now and close later, once the outcome is known."""
+
+    contacted_at = ContactedAt(
+        label="Date and time of the contact",
+        help_text="Record the call or meeting now; close the follow-up once you know how it ended.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The page shows this form next to the close form: ids of their own.
+        super().__init__(*args, auto_id="contact-%s", **kwargs)
 
 
 class CloseForm(forms.Form):
@@ -30,7 +39,7 @@ class CloseForm(forms.Form):
     contacted_at = ContactedAt(
         label="When you reached them",
         required=False,
-        help_text="Needed for recovered and not recovered, unless recorded already.",
+        help_text="Left empty: now, for Recovered or Not recovered. Could not reach needs none.",
     )
     action_taken = forms.CharField(
         label="What changed",
@@ -46,7 +55,7 @@ class CloseForm(forms.Form):
     )
 
     def __init__(self, *args: Any, can_tell: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="close-%s", **kwargs)
         if not can_tell:
             del self.fields["tell_requester"]
 

@@ -4,6 +4,7 @@ and removes a screenshot."""
 import re
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -11,7 +12,9 @@ from playwright.sync_api import expect
 
 from knowledge import services
 from knowledge.models import Article, ArticleImage
-from tests.knowledge.helpers import current, png, text
+from tests.e2e.test_accessibility import WIDTHS, report, run_axe
+from tests.factories import ServiceFactory
+from tests.knowledge.helpers import current, png, published, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,3 +113,77 @@ def test_an_editor_removes_a_screenshot_in_place_or_without_javascript(
     finally:
         context.close()
     assert list(ArticleImage.objects.values_list("caption", flat=True)) == ["Sign-in box"]
+
+
+@pytest.mark.parametrize("width", WIDTHS.keys())
+def test_the_editor_with_a_long_preview_and_many_services_passes_axe(
+    live_server, browser, login, agent, manager, width
+):
+    """A preview long enough to scroll can be reached with the keyboard (axe's
+    scrollable-region-focusable), and the service the article is filed under shows above the
+    list it is ticked in, however far down."""
+    for n in range(25):
+        ServiceFactory.create(name=f"Area {n:02}")
+    steps = "\n".join(
+        f"{n}. Step {n}: open the settings and check the option again." for n in range(1, 80)
+    )
+    article = published(agent, editor=manager, text=text(body=steps))
+    article.services.set([ServiceFactory.create(name="Printing")])
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    context.add_init_script(AXE_SCRIPT)
+    try:
+        tab = context.new_page()
+        login(tab, "maria@example.com")
+        tab.goto(live_server.url + reverse("workspace:article-edit", args=[article.pk]))
+        filed = tab.locator("#filed-under")
+        expect(filed).to_have_text("Filed under: Printing")
+        # The ticked service sits below the list's visible part; the line above it says it.
+        tab.locator(".sd-kb-filing").scroll_into_view_if_needed()
+        expect(filed).to_be_in_viewport()
+        expect(tab.get_by_label("Printing")).not_to_be_in_viewport()
+        preview = tab.locator(".sd-kb-preview-body")
+        if width == "desktop":
+            assert preview.evaluate("e => e.scrollHeight > e.clientHeight"), "the preview scrolls"
+            preview.focus()
+            tab.keyboard.press("End")
+            tab.wait_for_timeout(300)  # the scroll is smooth, not instant
+            assert preview.evaluate("e => e.scrollTop") > 0, "End scrolls the focused preview"
+        findings = [
+            report(f"article-edit ({width})", violation, node)
+            for violation in run_axe(tab)
+            for node in violation["nodes"]
+        ]
+        assert not findings, "\n".join(findings)
+        # Ticking another service says so above the list at once.
+        tab.get_by_label("Area 03").check()
+        expect(filed).to_have_text("Filed under: Area 03, Printing")
+        tab.get_by_label("Printing").uncheck()
+        tab.get_by_label("Area 03").uncheck()
+        expect(filed).to_have_text("Not filed under any service yet.")
+    finally:
+        context.close()
+
+
+def test_insert_in_the_steps_puts_the_screenshot_in_a_paragraph_of_its_own(
+    live_server, new_page, login, agent, manager
+):
+    article = published(agent, editor=manager, text=text(body="1. Open AnyConnect.\n2. Sign in."))
+    shot = services.upload_image(
+        article, file=SimpleUploadedFile("s.png", png(24, 16)), caption="Tray icon", by=agent
+    )
+    maria = new_page()
+    login(maria, "maria@example.com")
+    maria.goto(live_server.url + reverse("workspace:article-edit", args=[article.pk]))
+    steps = maria.get_by_label("Steps", exact=True)
+    steps.evaluate("area => area.setSelectionRange(19, 19)")  # after "1. Open AnyConnect."
+    maria.get_by_role("button", name="Insert in the steps").click()
+    snippet = f"![Tray icon](image:{shot.pk})"
+    expect(steps).to_have_value(f"1. Open AnyConnect.\n\n{snippet}\n\n2. Sign in.")
+    # The preview shows the picture as a paragraph, not inside the step's text.
+    image = maria.locator("#article-preview img")
+    expect(image).to_have_count(1)
+    assert image.evaluate("img => img.parentElement.textContent.trim()") == ""
+    # At the end of the text, the picture still gets a paragraph of its own.
+    steps.evaluate("area => area.setSelectionRange(area.value.length, area.value.length)")
+    maria.get_by_role("button", name="Insert in the steps").click()
+    expect(steps).to_have_value(f"1. Open AnyConnect.\n\n{snippet}\n\n2. Sign in.\n\n{snippet}\n\n")

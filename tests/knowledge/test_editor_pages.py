@@ -498,3 +498,37 @@ def test_the_editor_says_when_the_article_was_updated_in_words(client_as, agent)
     page = client_as(agent).get(reverse("workspace:article-edit", args=[article.pk]))
     html = page.content.decode()
     assert "just now</time>" in html and "0m ago" not in html
+
+
+def test_the_editor_says_which_services_the_article_is_filed_under_above_the_list(
+    client_as, manager, agent
+):
+    names = [f"Service {n:02}" for n in range(20)]
+    made = {name: ServiceFactory.create(name=name) for name in names}
+    article = published(agent, editor=manager)
+    article.services.set([made["Service 17"], made["Service 04"]])
+    page = (
+        client_as(manager)
+        .get(reverse("workspace:article-edit", args=[article.pk]))
+        .content.decode()
+    )
+    line = re.search(r'<p [^>]*id="filed-under"[^>]*>(.*?)</p>', page)
+    assert line is not None
+    assert line.group(1) == "Filed under: <strong>Service 04, Service 17</strong>"
+    # Above the scrolling list, not somewhere inside it.
+    assert page.index('id="filed-under"') < page.index('name="services"')
+
+
+def test_a_new_article_says_it_is_not_filed_yet(client_as, agent):
+    page = client_as(agent).get(reverse("workspace:article-new")).content.decode()
+    assert "Not filed under any service yet." in page
+
+
+def test_the_preview_that_scrolls_can_be_reached_with_the_keyboard(client_as, agent, article):
+    page = (
+        client_as(agent).get(reverse("workspace:article-edit", args=[article.pk])).content.decode()
+    )
+    body = re.search(r'<div class="card-body sd-kb-preview-body"[^>]*>', page)
+    assert body is not None
+    assert 'tabindex="0"' in body.group(0) and 'role="region"' in body.group(0)
+    assert 'aria-labelledby="preview-heading"' in body.group(0)

@@ -210,19 +210,35 @@ def test_the_lead_records_the_contact_then_closes_with_an_outcome(open_follow_up
     assert not OutboxMessage.objects.filter(kind=followups.WE_DID).exists()
 
 
-def test_recovered_needs_a_contact_and_could_not_reach_does_not(open_follow_up, team_lead):
-    with pytest.raises(ValidationError) as refused:
-        followups.close_follow_up(
-            open_follow_up, outcome=FollowUp.Outcome.RECOVERED, by=team_lead, now=ANSWERED
-        )
-    assert "contacted_at" in refused.value.error_dict
+@pytest.mark.parametrize(
+    ("outcome", "reached"),
+    [
+        (FollowUp.Outcome.RECOVERED, True),
+        (FollowUp.Outcome.NOT_RECOVERED, True),
+        (FollowUp.Outcome.COULD_NOT_REACH, False),
+    ],
+)
+def test_an_outcome_that_means_they_were_reached_takes_now_as_the_contact_when_none_is_given(
+    open_follow_up, team_lead, outcome, reached
+):
+    closing = ANSWERED + timedelta(hours=3)
+    followups.close_follow_up(open_follow_up, outcome=outcome, by=team_lead, now=closing)
     open_follow_up.refresh_from_db()
-    assert open_follow_up.is_open
+    assert open_follow_up.outcome == outcome
+    assert open_follow_up.contacted_at == (closing if reached else None)
+
+
+def test_closing_keeps_the_contact_recorded_earlier(open_follow_up, team_lead):
+    contacted = ANSWERED + timedelta(hours=1)
+    followups.record_contact(open_follow_up, contacted_at=contacted, by=team_lead, now=contacted)
     followups.close_follow_up(
-        open_follow_up, outcome=FollowUp.Outcome.COULD_NOT_REACH, by=team_lead, now=ANSWERED
+        open_follow_up,
+        outcome=FollowUp.Outcome.NOT_RECOVERED,
+        by=team_lead,
+        now=ANSWERED + timedelta(days=1),
     )
     open_follow_up.refresh_from_db()
-    assert open_follow_up.outcome == FollowUp.Outcome.COULD_NOT_REACH
+    assert open_follow_up.contacted_at == contacted
 
 
 @pytest.mark.parametrize("outcome", ["", "solved", "RECOVERED"])

@@ -358,15 +358,48 @@ def test_the_lead_records_contact_and_closes_without_javascript(
 def test_a_refused_close_keeps_what_was_typed_in_the_htmx_fragment(client_as, team_lead, follow_up):
     response = client_as(team_lead).post(
         reverse("workspace:followup-close", args=[follow_up.pk]),
-        {"outcome": "recovered", "action_taken": "New laptop pool."},
+        {
+            "outcome": "recovered",
+            "contacted_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "action_taken": "New laptop pool.",
+        },
         headers=HTMX,
     )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and 'id="follow-up-panel"' in body
-    assert "Say when you reached them." in body and "New laptop pool.</textarea>" in body
+    assert "A contact cannot be in the future." in body and "New laptop pool.</textarea>" in body
     follow_up.refresh_from_db()
     assert follow_up.is_open
+
+
+def test_recovered_with_the_optional_contact_time_left_empty_closes_reached_now(
+    client_as, team_lead, follow_up
+):
+    before = timezone.now()
+    response = client_as(team_lead).post(
+        reverse("workspace:followup-close", args=[follow_up.pk]),
+        {"outcome": "recovered", "contacted_at": ""},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert "Follow-up closed." in body and "Closed: Recovered" in body
+    follow_up.refresh_from_db()
+    assert follow_up.outcome == "recovered" and follow_up.contacted_at >= before
+
+
+def test_the_contact_and_close_forms_have_their_own_labels_and_ids(client_as, team_lead, follow_up):
+    page = (
+        client_as(team_lead)
+        .get(reverse("workspace:followup-detail", args=[follow_up.pk]))
+        .content.decode()
+    )
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'for="contact-contacted_at">Date and time of the contact</label>' in page
+    close_label = page[page.index('for="close-contacted_at"') :].split("</label>", 1)[0]
+    assert "When you reached them" in close_label and "(optional)" in close_label
+    assert "Left empty: now, for Recovered or Not recovered. Could not reach needs none." in page
 
 
 def test_the_close_form_does_not_offer_to_tell_someone_who_gets_no_survey_mail(

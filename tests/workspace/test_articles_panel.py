@@ -185,3 +185,24 @@ def test_linked_articles_are_listed_with_their_tickets_only(client_as, agent, ti
     client.post(reverse("workspace:ticket-article-link", args=[other.pk]), {"article": article.pk})
     html = panel(client, ticket)
     assert "Linked to this ticket" not in html
+
+
+def test_once_the_only_match_is_linked_the_suggestions_say_no_other_article_matches(
+    client_as, agent, ticket, article
+):
+    client = client_as(agent)
+    link = reverse("workspace:ticket-article-link", args=[ticket.pk])
+    html = client.post(link, {"article": article.pk}, headers=HTMX).content.decode()
+    assert "No articles match" not in html
+    assert (
+        "No other articles match this ticket's subject (the one that does is linked already)."
+        in html
+    )
+    html = panel(client, ticket, q="credential")
+    assert "No other articles match “credential” (the one that does is linked already)." in html
+
+
+def test_with_nothing_matching_the_panel_says_no_articles_match(client_as, agent, ticket):
+    html = panel(client_as(agent), ticket)
+    assert "No articles match this ticket's subject. Try other words above." in html
+    assert "linked already" not in html
