@@ -54,6 +54,7 @@ def search(
     limit: int = 10,
     offset: int = 0,
     audience: str | None = None,
+    bodies: bool = True,
 ) -> list[Hit]:
     """The articles `user` may read that best match `query`, best first.
 
@@ -61,7 +62,7 @@ def search(
     agent may share with a requester.
     """
     return search_results(
-        user, query, service=service, limit=limit, offset=offset, audience=audience
+        user, query, service=service, limit=limit, offset=offset, audience=audience, bodies=bodies
     ).hits
 
 
@@ -73,8 +74,13 @@ def search_results(
     limit: int = 10,
     offset: int = 0,
     audience: str | None = None,
+    bodies: bool = True,
 ) -> Results:
-    """`search()`'s hits and the number of matching articles the reader may read."""
+    """`search()`'s hits and the number of matching articles the reader may read.
+
+    `bodies=False` is for pages that show only titles and snippets: a repeated search then
+    does not read the articles' bodies (each hit's `body` is deferred; reading it is a query).
+    """
     terms = querying.terms(query)
     readable = _readable(user, service=service, audience=audience)
     if not terms or readable is None or limit <= 0:
@@ -86,12 +92,13 @@ def search_results(
     # The same road again: the rows shown come from the reader's own queryset. With the
     # marked titles and snippets kept, the bodies they were marked in are not read.
     readers = Article.objects.for_readers(user)
-    articles = (readers.defer("body") if found.marks else readers).in_bulk(ranked.ids)
+    lean = found.marks and not bodies
+    articles = (readers.defer("body") if lean else readers).in_bulk(ranked.ids)
     marker = snippets.Highlighter(terms)
     marks = dict(found.marks)
     for pk, article in articles.items():
         if pk not in marks:  # not kept: marked here, in the body if it was read
-            body = "" if found.marks else article.body
+            body = "" if lean else article.body
             marks[pk] = (marker.mark(article.title)[0], marker.snippet(article.summary, body))
     if not found.marks:
         found.keep(marks)

@@ -263,6 +263,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         found = search_results(
             request.user,
             query,
+            bodies=False,
             service=service,
             limit=RESULTS_PER_PAGE,
             offset=(number - 1) * RESULTS_PER_PAGE,
@@ -363,7 +364,7 @@ def _suggestions(
 
     def find(**scope: Any) -> list[Hit]:
         # One more than shown, so leaving one out still shows a full list.
-        hits = find_articles(request.user, subject, limit=SUGGESTIONS + 1, **scope)
+        hits = find_articles(request.user, subject, limit=SUGGESTIONS + 1, bodies=False, **scope)
         return [hit for hit in hits if hit.article.pk != not_article][:SUGGESTIONS]
 
     hits = find(service=service)

@@ -206,3 +206,24 @@ def test_with_nothing_matching_the_panel_says_no_articles_match(client_as, agent
     html = panel(client_as(agent), ticket)
     assert "No articles match this ticket's subject. Try other words above." in html
     assert "linked already" not in html
+
+
+def test_a_repeated_panel_offers_the_same_text_without_a_query_per_article(
+    client_as, agent, ticket, article, service, django_assert_max_num_queries
+):
+    for n in range(4):
+        ArticleFactory.create(
+            title=f"Outlook keeps asking for a password, case {n}",
+            body=f"Step {n}.",
+            services=[service],
+        )
+    client = client_as(agent)
+    first = panel(client, ticket)
+    with django_assert_max_num_queries(12) as again:
+        second = panel(client, ticket)
+    inserts = re.compile(r'data-sd-insert="([^"]*)"')
+    # The articles' text to insert, read with the kept ranking.
+    assert inserts.findall(second) == inserts.findall(first) and len(inserts.findall(first)) >= 2
+    assert not [
+        q for q in again.captured_queries if 'WHERE "knowledge_article"."id" = ' in q["sql"]
+    ]
