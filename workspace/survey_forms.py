@@ -27,7 +27,8 @@ class ContactForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The page shows this form next to the close form: ids of their own.
-        super().__init__(*args, auto_id="contact-%s", **kwargs)
+        kwargs.setdefault("auto_id", "contact-%s")
+        super().__init__(*args, **kwargs)
 
 
 class CloseForm(forms.Form):
@@ -55,7 +56,8 @@ class CloseForm(forms.Form):
     )
 
     def __init__(self, *args: Any, can_tell: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="close-%s", **kwargs)
+        kwargs.setdefault("auto_id", "close-%s")
+        super().__init__(*args, **kwargs)
         if not can_tell:
             del self.fields["tell_requester"]
 
