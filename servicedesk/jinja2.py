@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Callable
+from datetime import date as datetime_date
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -47,10 +48,13 @@ FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
 }
 
 
-def date(value: datetime | None, format_string: str = "j M Y, H:i") -> str:
-    """Django's `date` filter: local time, Django's format characters."""
+def date(value: datetime | datetime_date | None, format_string: str = "j M Y, H:i") -> str:
+    """Django's `date` filter: local time, Django's format characters; a day (a `date`, such
+    as a review date) as it is, with no time zone to convert."""
     if value is None:
         return ""
+    if not isinstance(value, datetime):
+        return dateformat.format(value, format_string)
     local = localtime(value)
     parts = _fast_format(format_string)
     if parts is None:

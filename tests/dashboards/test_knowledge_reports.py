@@ -82,3 +82,11 @@ def test_the_page_costs_the_same_queries_however_many_searches(
         searchlog.record_search(requester, f"query {n}", results_count=n % 2)
     with django_assert_max_num_queries(20):
         assert client.get(URL).status_code == 200
+
+
+def test_review_dates_read_as_days(client_as, manager, db):
+    from datetime import date
+
+    ArticleFactory.create(title="Past its date", review_by=date(2026, 1, 15))
+    html = client_as(manager).get(URL).content.decode()
+    assert "15 Jan 2026" in html
