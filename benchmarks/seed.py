@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Department, Team, User
 from surveys.models import Answer, Instrument, Invitation, SurveySettings
-from surveys.services.invitations import new_nonce
+from surveys.services.invitations import new_nonce, note_waiting
 from tickets.models import Comment, Service, Ticket, TicketEvent
 
 PASSWORD = "bench-password"
@@ -494,7 +494,7 @@ def _invitation(ticket: Ticket, *, now: datetime, status: str) -> Invitation:
     assert ticket.resolved_at is not None  # nosec B101 - _uninvited_resolved picks resolved ones
     sent_at = min(ticket.resolved_at + timedelta(hours=1), now)
     answered = status == Invitation.Status.ANSWERED
-    return Invitation.objects.create(
+    invitation = Invitation.objects.create(
         ticket=ticket,
         person_id=ticket.requester_id,
         instrument=Instrument.CSAT,
@@ -512,3 +512,5 @@ def _invitation(ticket: Ticket, *, now: datetime, status: str) -> Invitation:
         # between them, or the answer page would time the "link expired" page instead.
         expires_at=sent_at + timedelta(days=14) if answered else now + timedelta(days=3650),
     )
+    note_waiting([invitation])  # as every road that writes an open invitation does
+    return invitation

@@ -71,14 +71,15 @@ def idf(frequency: int, corpus: int) -> float:
 class FullText:
     """What both backends share: weighing terms and the scoring around their matches."""
 
-    def weigh(self, terms: list[Term], readable: Sql) -> Counted:
+    def weigh(self, terms: list[Term], readable: Sql, *, version: str | None = None) -> Counted:
         """Count the readable articles holding each term; fix typos; set the terms' weights.
 
         The counts and fixes depend on the query and on what the reader may read, not on
         the reader: they are kept in the shared cache (`knowledge.search_cache`) until an
-        article changes, so a query asked before is weighed without a query.
+        article changes, so a query asked before is weighed without a query. `version` is
+        the articles' version, when the caller read it already.
         """
-        key = search_cache.key("weights", terms, readable)
+        key = search_cache.key("weights", terms, readable, version=version)
         counted = search_cache.read(key, Counted)
         if counted is None or len(counted.frequencies) != len(terms):
             counted = self.count_terms(terms, readable)

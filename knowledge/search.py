@@ -44,6 +44,8 @@ class Results:
     # How many articles the reader may read match in all (for "21 articles" and pages); on
     # Postgres at most fulltext.MAX_CANDIDATES: beyond it, read "at least".
     total: int
+    # Whether the query held words worth searching for (not only "the" or "please help").
+    searched: bool = True
 
 
 def search(
@@ -82,8 +84,10 @@ def search_results(
     does not read the articles' bodies (each hit's `body` is deferred; reading it is a query).
     """
     terms = querying.terms(query)
+    if not terms:
+        return Results(hits=[], total=0, searched=False)
     readable = _readable(user, service=service, audience=audience)
-    if not terms or readable is None or limit <= 0:
+    if readable is None or limit <= 0:
         return Results(hits=[], total=0)
     found = _ranked(terms, readable, limit=min(limit, MAX_LIMIT), offset=max(offset, 0))
     ranked = found.ranked
@@ -142,12 +146,13 @@ def _ranked(
     the same terms and readers since the articles last changed (`knowledge.search_cache`);
     either way the terms get their spelling fixes and weights, which the snippets mark."""
     engine = fulltext.backend()
-    key = search_cache.key("ranking", terms, readable, limit, offset)
+    version = search_cache.articles_version()  # one read for both keys
+    key = search_cache.key("ranking", terms, readable, limit, offset, version=version)
     kept = search_cache.read(key, search_cache.KeptRanking)
     if kept is not None and len(kept.counted.frequencies) == len(terms):
         engine.apply(terms, kept.counted)
         return _Found(ranked=kept.ranked, marks=kept.marks)
-    counted = engine.weigh(terms, readable)
+    counted = engine.weigh(terms, readable, version=version)
     ranked = engine.rank(terms, readable, limit=limit, offset=offset)
     return _Found(ranked=ranked, marks={}, key=key, counted=counted)
 

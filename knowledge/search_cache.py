@@ -73,9 +73,16 @@ def changed() -> None:
     versions.bump(versions.ARTICLES)
 
 
-def key(kind: str, terms: list[Term], readable: Sql, *extra: Any) -> str:
+def articles_version() -> str:
+    """The articles' version (one cache read): read it once per search, for all its keys."""
+    return versions.read(versions.ARTICLES)
+
+
+def key(
+    kind: str, terms: list[Term], readable: Sql, *extra: Any, version: str | None = None
+) -> str:
     """The cache key of what `kind` works out for these terms among what `readable` lets a
-    reader read (and `extra`: the page of results)."""
+    reader read (and `extra`: the page of results), at the articles' `version`."""
     where, params = readable
     described = repr(
         (
@@ -87,7 +94,7 @@ def key(kind: str, terms: list[Term], readable: Sql, *extra: Any) -> str:
         )
     )
     digest = hashlib.sha256(described.encode()).hexdigest()[:32]
-    return KEY.format(kind=kind, version=versions.read(versions.ARTICLES), digest=digest)
+    return KEY.format(kind=kind, version=version or articles_version(), digest=digest)
 
 
 def read(key: str, kind: type) -> Any:

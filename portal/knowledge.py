@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from knowledge import feedback, querying, searchlog
+from knowledge import feedback, searchlog
 from knowledge.fulltext import MAX_CANDIDATES
 from knowledge.markdown import render_markdown
 from knowledge.models import Article, ArticleImage, Feedback, SearchLog
@@ -258,6 +258,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
     log: SearchLog | None = None
     listing = None
     results_page = None
+    searched = False  # the query held words worth searching for
     if query:
         number = min(_whole_number(request.GET.get("page")) or 1, LAST_RESULTS_PAGE)
         found = search_results(
@@ -268,7 +269,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
             limit=RESULTS_PER_PAGE,
             offset=(number - 1) * RESULTS_PER_PAGE,
         )
-        hits = found.hits
+        hits, searched = found.hits, found.searched
         results_page = ResultsPage(number=number, total=found.total, shown=len(hits))
         if number == 1:  # the next pages are the same search, read further
             log = searchlog.record_search(
@@ -287,8 +288,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         "nav": "knowledge",
         "search_form": form,
         "query_error": " ".join(str(message) for message in form.errors.get("q", [])),
-        # Words that can be searched for, not only "the" or "please help".
-        "meaningful": bool(querying.terms(query)) if query else False,
+        "meaningful": searched,
         "query": query,
         "service": service,
         "hits": hits,
@@ -299,7 +299,7 @@ def search(request: AuthedHtmxRequest) -> HttpResponse:
         "trail": trail,
         # The person's own tickets that match, on the first page of results only.
         "tickets": my_ticket_list(request.user).search(query)[:10]
-        if results_page and results_page.number == 1 and querying.terms(query)
+        if searched and results_page and results_page.number == 1
         else [],
     }
     return render(request, "portal/knowledge/search.html", context)
